@@ -35,10 +35,12 @@ CREATE INDEX job_view_created_idx ON job_view (created_at DESC, job_id DESC);
 CREATE INDEX job_view_client_created_idx ON job_view (client_id, created_at DESC, job_id DESC);
 CREATE INDEX job_view_status_created_idx ON job_view (status, created_at DESC, job_id DESC);
 
--- Queued jobs waiting for a miner, with what matching needs. A miner's poll claims a row with
+-- Unfinished jobs with what matching needs; claimable while queued. A miner's poll locks a row with
 -- SELECT … FOR UPDATE SKIP LOCKED, so two polls never take the same job.
 CREATE TABLE job_queue (
     job_id            VARCHAR(64)  PRIMARY KEY,
+    claimable         BOOLEAN      NOT NULL,
+    miner_id          VARCHAR(128),
     type              VARCHAR(64)  NOT NULL,
     submitted_at      TIMESTAMPTZ  NOT NULL,
     req_gpu           VARCHAR(128),
@@ -52,7 +54,8 @@ CREATE TABLE job_queue (
     reserved_until    TIMESTAMPTZ
 );
 
-CREATE INDEX job_queue_type_submitted_idx ON job_queue (type, submitted_at, job_id);
+CREATE INDEX job_queue_claimable_idx ON job_queue (submitted_at, job_id) WHERE claimable;
+CREATE INDEX job_queue_miner_idx ON job_queue (miner_id) WHERE miner_id IS NOT NULL;
 
 -- Time limits of unfinished jobs: the job's time to live, and the lease of its running attempt.
 CREATE TABLE job_deadline (
