@@ -2,6 +2,7 @@ package io.aitbc.coordinator;
 
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 
 /**
  * The coordinator. Without arguments, or with only {@code --option} arguments, it serves the API;
@@ -9,6 +10,7 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
  * starting the server.
  */
 @SpringBootApplication
+@ConfigurationPropertiesScan
 public class CoordinatorApplication {
 
     public static void main(String[] args) {

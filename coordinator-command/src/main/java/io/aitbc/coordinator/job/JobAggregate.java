@@ -112,13 +112,11 @@ class JobAggregate {
             return repeatedCompletion(command);
         }
         requireRunningFor(command.minerId());
-        if (command.units().signum() < 0) {
-            throw new CommandRejectedException("VALIDATION_FAILED", "units must not be negative");
-        }
+        BigDecimal units = billedUnits(command);
         Instant now = now();
         String newReceiptId = Ids.newId("rcpt", now);
         apply(new JobCompletedEvent(jobId, newReceiptId, clientId, minerId, offerId, type, attempt,
-                command.units(), unitType, unitPrice, Money.price(command.units(), unitPrice),
+                units, unitType, unitPrice, Money.price(units, unitPrice),
                 startedAt, now, payloadSha256, command.resultSha256(), command.result(), command.metrics(),
                 command.minerSignature()));
         return newReceiptId;
@@ -234,6 +232,22 @@ class JobAggregate {
     @EventSourcingHandler
     void on(JobCanceledEvent event) {
         status = JobStatus.CANCELED;
+    }
+
+    /** A job sold per job is one unit; otherwise the miner counts in the agreed unit. */
+    private BigDecimal billedUnits(CompleteJobCommand command) {
+        if (Money.UNIT_JOB.equals(unitType)) {
+            return BigDecimal.ONE;
+        }
+        if (command.unitType() != null && !command.unitType().equals(unitType)) {
+            throw new CommandRejectedException("VALIDATION_FAILED",
+                    "metrics.unit_type must be '" + unitType + "', the unit agreed for this job");
+        }
+        if (command.units() == null || command.units().signum() < 0) {
+            throw new CommandRejectedException("VALIDATION_FAILED",
+                    "metrics.units must state how many " + unitType + " the job used");
+        }
+        return command.units();
     }
 
     private String repeatedCompletion(CompleteJobCommand command) {

@@ -10,6 +10,9 @@ public final class Money {
 
     public static final String CURRENCY = "AITBC";
 
+    /** The unit of work priced per job, the default when a miner or offer names no other unit. */
+    public static final String UNIT_JOB = "job";
+
     private Money() {
     }
 

@@ -7,6 +7,7 @@ import org.jooq.impl.SQLDataType;
 import org.springframework.stereotype.Repository;
 
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
@@ -36,7 +37,7 @@ public class DispatchRepository {
                 .fetchOptional()
                 .map(row -> new MinerProfile(row.getMinerId(), List.of(row.getJobTypes()),
                         List.of(row.getGpuNames()), row.getMaxVramMb(), List.of(row.getModels()),
-                        row.getRegion(), row.getUnitPrice(), row.getUnitType()));
+                        row.getRegion(), row.getConcurrency(), row.getUnitPrice(), row.getUnitType()));
     }
 
     /**
@@ -48,11 +49,12 @@ public class DispatchRepository {
                 .and(JOB_QUEUE.RESERVED_MINER_ID.isNull().or(JOB_QUEUE.RESERVED_MINER_ID.eq(miner.minerId())))
                 .and(JOB_QUEUE.REQ_REGION.isNull().or(JOB_QUEUE.REQ_REGION.eq(miner.region())))
                 .and(JOB_QUEUE.REQ_MIN_VRAM_MB.isNull().or(JOB_QUEUE.REQ_MIN_VRAM_MB.le(miner.maxVramMb())))
-                .and(JOB_QUEUE.REQ_MODELS.isNull().or(DSL.condition("{0} <@ {1}",
+                .and(JOB_QUEUE.REQ_MODELS.isNull().or(DSL.condition("{0} <@ cast({1} as text[])",
                         JOB_QUEUE.REQ_MODELS, DSL.val(miner.models().toArray(String[]::new),
                                 SQLDataType.VARCHAR.array()))))
                 .and(JOB_QUEUE.REQ_GPU.isNull().or(DSL.condition(
-                        "exists (select 1 from unnest({0}) as gpu(name) where gpu.name like '%' || lower({1}) || '%')",
+                        "exists (select 1 from unnest(cast({0} as text[])) as gpu(name)"
+                                + " where gpu.name like '%' || lower({1}) || '%')",
                         DSL.val(miner.gpuNames().toArray(String[]::new), SQLDataType.VARCHAR.array()),
                         JOB_QUEUE.REQ_GPU)));
         if (!acceptedTypes.isEmpty()) {
@@ -74,10 +76,11 @@ public class DispatchRepository {
                 .map(row -> new ClaimableJob(row.value1(), row.value2(), row.value3()));
     }
 
-    /** Locks one passed time limit that no other node is handling. */
-    public Optional<DueDeadline> lockNextDue(Instant now) {
+    /** Locks one passed time limit that no other node is handling, skipping the given jobs. */
+    public Optional<DueDeadline> lockNextDue(Instant now, Collection<String> skipJobIds) {
         return dsl.selectFrom(JOB_DEADLINE)
                 .where(JOB_DEADLINE.DUE_AT.le(utc(now)))
+                .and(skipJobIds.isEmpty() ? DSL.noCondition() : JOB_DEADLINE.JOB_ID.notIn(skipJobIds))
                 .orderBy(JOB_DEADLINE.DUE_AT)
                 .limit(1)
                 .forUpdate()

@@ -14,6 +14,7 @@ public record MinerProfile(
         int maxVramMb,
         List<String> models,
         String region,
+        int concurrency,
         BigDecimal unitPrice,
         String unitType) {
 }

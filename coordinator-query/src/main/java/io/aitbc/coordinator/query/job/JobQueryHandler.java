@@ -2,6 +2,8 @@ package io.aitbc.coordinator.query.job;
 
 import io.aitbc.coordinator.common.api.Money;
 import io.aitbc.coordinator.job.api.FindJobQuery;
+import io.aitbc.coordinator.job.api.FindJobResultQuery;
+import io.aitbc.coordinator.job.api.JobResult;
 import io.aitbc.coordinator.job.api.JobPage;
 import io.aitbc.coordinator.job.api.JobRequirements;
 import io.aitbc.coordinator.job.api.JobStatus;
@@ -42,6 +44,17 @@ class JobQueryHandler {
                 .where(JOB_VIEW.JOB_ID.eq(query.jobId()))
                 .fetchOptional()
                 .map(JobQueryHandler::toView)
+                .orElse(null);
+    }
+
+    @QueryHandler
+    JobResult handle(FindJobResultQuery query) {
+        return dsl.select(JOB_VIEW.RESULT)
+                .from(JOB_VIEW)
+                .where(JOB_VIEW.JOB_ID.eq(query.jobId()))
+                .and(JOB_VIEW.STATUS.eq(JobStatus.COMPLETED.wireName()))
+                .fetchOptional(JOB_VIEW.RESULT)
+                .map(result -> new JobResult(query.jobId(), JsonText.tree(result)))
                 .orElse(null);
     }
 

@@ -1,0 +1,159 @@
+package io.aitbc.coordinator.gateway.miner;
+
+import io.aitbc.coordinator.common.api.CommandRejectedException;
+import io.aitbc.coordinator.common.api.Money;
+import io.aitbc.coordinator.gateway.web.RequestContext;
+import io.aitbc.coordinator.job.api.AssignJobCommand;
+import io.aitbc.coordinator.job.api.FindJobQuery;
+import io.aitbc.coordinator.job.api.JobView;
+import io.aitbc.coordinator.query.dispatch.ClaimableJob;
+import io.aitbc.coordinator.query.dispatch.DispatchRepository;
+import io.aitbc.coordinator.query.dispatch.JobArrivals;
+import io.aitbc.coordinator.query.dispatch.MinerProfile;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.axonframework.commandhandling.GenericCommandMessage;
+import org.axonframework.commandhandling.gateway.CommandGateway;
+import org.axonframework.modelling.command.ConcurrencyException;
+import org.axonframework.queryhandling.QueryGateway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Schedulers;
+
+import java.math.BigDecimal;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Hands queued jobs to polling miners.
+ *
+ * <p>A claim locks the oldest matching row of {@code job_queue} with {@code FOR UPDATE SKIP LOCKED}
+ * and assigns the job in the same transaction; the assignment's event makes the row unclaimable
+ * before the lock is released, so no two miners ever get one job, on one node or many.
+ *
+ * <p>A poll that finds nothing waits without a thread: it registers a waiter, and every
+ * {@link JobArrivals} signal (a job queued on any node) wakes all waiters to try again, until the
+ * poll's time is up.
+ */
+@Component
+class JobDispatcher {
+
+    private static final Logger logger = LoggerFactory.getLogger(JobDispatcher.class);
+    private static final int MAX_CLAIM_TRIES = 5;
+
+    private final DispatchRepository repository;
+    private final CommandGateway commandGateway;
+    private final QueryGateway queryGateway;
+    private final TransactionTemplate transactions;
+    private final Clock clock;
+    private final Set<Sinks.Empty<Void>> waiters = ConcurrentHashMap.newKeySet();
+
+    JobDispatcher(DispatchRepository repository, CommandGateway commandGateway, QueryGateway queryGateway,
+                  TransactionTemplate transactions, JobArrivals arrivals, Clock clock, MeterRegistry meters) {
+        this.repository = repository;
+        this.commandGateway = commandGateway;
+        this.queryGateway = queryGateway;
+        this.transactions = transactions;
+        this.clock = clock;
+        arrivals.onArrival(this::wakeAll);
+        meters.gaugeCollectionSize("coordinator.polls.waiting", List.of(), waiters);
+    }
+
+    /** Answers a job for the miner, waiting up to {@code maxWait} for one; empty when none came. */
+    Mono<Assignment> poll(RequestContext context, MinerProfile miner, List<String> types,
+                          Duration lease, Duration maxWait) {
+        Instant giveUpAt = clock.instant().plus(maxWait);
+        return attempt(context, miner, types, lease, giveUpAt);
+    }
+
+    private Mono<Assignment> attempt(RequestContext context, MinerProfile miner, List<String> types,
+                                     Duration lease, Instant giveUpAt) {
+        // registered before the claim, so a job queued while the claim runs still wakes this poll
+        Sinks.Empty<Void> waiter = Sinks.empty();
+        waiters.add(waiter);
+        return Mono.fromCallable(() -> claim(context, miner, types, lease))
+                .subscribeOn(Schedulers.boundedElastic())
+                .flatMap(found -> {
+                    if (found.isPresent()) {
+                        return Mono.just(found.get());
+                    }
+                    Duration left = Duration.between(clock.instant(), giveUpAt);
+                    if (left.isNegative() || left.isZero()) {
+                        return Mono.empty();
+                    }
+                    return waiter.asMono()
+                            .timeout(left, Mono.error(new PollTimedOut()))
+                            .then(Mono.defer(() -> attempt(context, miner, types, lease, giveUpAt)))
+                            .onErrorResume(PollTimedOut.class, timedOut -> Mono.empty());
+                })
+                .doFinally(signal -> waiters.remove(waiter));
+    }
+
+    private void wakeAll() {
+        for (Sinks.Empty<Void> waiter : waiters) {
+            waiter.tryEmitEmpty();
+        }
+    }
+
+    /** Blocking. Claims one job in a transaction of its own, retrying when another claim won a race. */
+    private Optional<Assignment> claim(RequestContext context, MinerProfile miner, List<String> types,
+                                       Duration lease) {
+        context.toMdc();
+        try {
+            for (int tryNumber = 1; tryNumber <= MAX_CLAIM_TRIES; tryNumber++) {
+                try {
+                    Optional<String> claimed = transactions.execute(status -> claimInTransaction(context, miner,
+                            types, lease));
+                    if (claimed == null || claimed.isEmpty()) {
+                        return Optional.empty();
+                    }
+                    JobView job = queryGateway.query(new FindJobQuery(claimed.get()), JobView.class).join();
+                    return Optional.of(new Assignment(job.jobId(), job.type(), job.payload(), job.requirements(),
+                            job.unitPrice(), job.unitType(), job.offerId(), job.attempt(), job.leaseExpiresAt()));
+                } catch (ConcurrencyException | CommandRejectedException e) {
+                    logger.debug("Claim try [{}] for miner [{}] lost a race: [{}]", tryNumber, miner.minerId(),
+                            e.getMessage());
+                }
+            }
+            return Optional.empty();
+        } finally {
+            MDC.clear();
+        }
+    }
+
+    private Optional<String> claimInTransaction(RequestContext context, MinerProfile miner, List<String> types,
+                                                Duration lease) {
+        Optional<ClaimableJob> candidate = repository.lockNextClaimable(miner, types);
+        if (candidate.isEmpty()) {
+            return Optional.empty();
+        }
+        ClaimableJob job = candidate.get();
+        BigDecimal unitPrice = job.reservedPrice() != null ? job.reservedPrice()
+                : miner.unitPrice() != null ? miner.unitPrice() : BigDecimal.ZERO;
+        String unitType = miner.unitType() != null ? miner.unitType() : Money.UNIT_JOB;
+        Instant leaseEnd = clock.instant().truncatedTo(ChronoUnit.MILLIS).plus(lease);
+        var command = new AssignJobCommand(job.jobId(), miner.minerId(), job.reservedOfferId(), unitPrice, unitType,
+                leaseEnd);
+        commandGateway.sendAndWait(GenericCommandMessage.asCommandMessage(command).andMetaData(context.metaData()));
+        MDC.put("job_id", job.jobId());
+        logger.debug("Assigned job [{}] to miner [{}]", job.jobId(), miner.minerId());
+        return Optional.of(job.jobId());
+    }
+
+    /** Ends a wait whose time is up; never leaves this class. */
+    private static final class PollTimedOut extends RuntimeException {
+        PollTimedOut() {
+            super(null, null, false, false);
+        }
+    }
+}

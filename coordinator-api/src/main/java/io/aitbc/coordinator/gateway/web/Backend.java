@@ -1,0 +1,61 @@
+package io.aitbc.coordinator.gateway.web;
+
+import org.axonframework.commandhandling.GenericCommandMessage;
+import org.axonframework.commandhandling.gateway.CommandGateway;
+import org.axonframework.messaging.responsetypes.ResponseTypes;
+import org.axonframework.queryhandling.QueryGateway;
+import org.slf4j.MDC;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.stereotype.Component;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The gateway's way into the command and query side. Axon handles commands and queries on the
+ * calling thread, including JDBC, so every call hops off the Netty event loop onto a bounded
+ * elastic worker, and every call has a timeout.
+ */
+@Component
+public class Backend {
+
+    private final CommandGateway commandGateway;
+    private final QueryGateway queryGateway;
+    private final Duration timeout;
+
+    Backend(CommandGateway commandGateway, QueryGateway queryGateway,
+            @Value("${coordinator.gateway.timeout:10s}") Duration timeout) {
+        this.commandGateway = commandGateway;
+        this.queryGateway = queryGateway;
+        this.timeout = timeout;
+    }
+
+    /** Sends a command on behalf of the request; answers the handler's result, or empty for none. */
+    public <R> Mono<R> send(RequestContext context, Object command) {
+        var message = GenericCommandMessage.asCommandMessage(command).andMetaData(context.metaData());
+        return blocking(context, () -> commandGateway.<R>sendAndWait(message, timeout.toMillis(), TimeUnit.MILLISECONDS));
+    }
+
+    /** Asks a query of a single answer; empty when the handler answers {@code null}. */
+    public <R> Mono<R> query(RequestContext context, Object query, Class<R> answerType) {
+        return blocking(context, () -> queryGateway.query(query, ResponseTypes.instanceOf(answerType))
+                .get(timeout.toMillis(), TimeUnit.MILLISECONDS));
+    }
+
+    /** Runs blocking work (JDBC, commands) off the event loop with the request's logging context. */
+    public <R> Mono<R> blocking(RequestContext context, Callable<R> work) {
+        return Mono.fromCallable(() -> {
+                    context.toMdc();
+                    try {
+                        return work.call();
+                    } finally {
+                        MDC.clear();
+                    }
+                })
+                .subscribeOn(Schedulers.boundedElastic())
+                .timeout(timeout.plusSeconds(1));
+    }
+}
