@@ -3,15 +3,18 @@ package io.aitbc.coordinator.receipt.verify;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HexFormat;
 import java.util.Iterator;
@@ -116,6 +119,99 @@ public final class ReceiptVerifier {
         }
         check(receipt, findings, inclusion);
         return findings.verdict(clock);
+    }
+
+    /**
+     * Verifies a bundle as {@code GET /v1/receipts/{job_id}?proof=true} answers it:
+     * {@code {"receipt": {…}, "inclusion_proof": {"log_index", "tree_size", "hashes": [base64…]},
+     * "checkpoint": "<signed note>"}}. On top of {@link #verify(String, InclusionCheck)}: the
+     * checkpoint must be signed by a trusted key, the proof must be for the receipt's index and the
+     * checkpoint's size, and lead from the receipt's leaf to the checkpoint's root.
+     *
+     * @throws CanonicalizationException when the text is not JSON or holds a value with no canonical form
+     */
+    public ReceiptVerdict verifyBundle(String bundleJson) {
+        JsonNode bundle = parseStrict(bundleJson);
+        String receiptJson = bundle.isObject() ? rawMember(bundleJson, "receipt") : null;
+        if (receiptJson == null) {
+            Findings findings = new Findings();
+            findings.problem("bundle has no receipt object");
+            return findings.verdict(clock);
+        }
+        return verify(receiptJson, (logIndex, leafHash) -> bundleInclusionProblem(bundle, logIndex, leafHash));
+    }
+
+    /** Why the bundle's proof and checkpoint do not show the leaf in the log, or {@code null}. */
+    private String bundleInclusionProblem(JsonNode bundle, long logIndex, byte[] leafHash) {
+        JsonNode checkpointText = bundle.get("checkpoint");
+        if (checkpointText == null || !checkpointText.isTextual()) {
+            return "bundle has no checkpoint";
+        }
+        SignedCheckpoint checkpoint;
+        try {
+            checkpoint = SignedCheckpoint.parse(checkpointText.textValue());
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+        if (checkpoint.signedBy(trustedKeys.values()) == null) {
+            return "checkpoint signature does not verify under any trusted key";
+        }
+        JsonNode proof = bundle.get("inclusion_proof");
+        List<byte[]> hashes = proof == null ? null : hashes(proof.get("hashes"));
+        if (proof == null || hashes == null || !proof.path("log_index").canConvertToLong()
+                || !proof.path("tree_size").canConvertToLong()) {
+            return "bundle has no well-formed inclusion_proof";
+        }
+        if (proof.get("log_index").longValue() != logIndex) {
+            return "inclusion proof is for log index " + proof.get("log_index").longValue()
+                    + ", not the receipt's " + logIndex;
+        }
+        if (proof.get("tree_size").longValue() != checkpoint.treeSize()) {
+            return "inclusion proof is for tree size " + proof.get("tree_size").longValue()
+                    + ", not the checkpoint's " + checkpoint.treeSize();
+        }
+        if (!MerkleTree.verifyInclusion(logIndex, checkpoint.treeSize(), leafHash, hashes, checkpoint.rootHash())) {
+            return "inclusion proof does not lead from the receipt's leaf to the checkpoint's root";
+        }
+        return null;
+    }
+
+    /** Base64 hashes of a proof, or {@code null} when any is malformed. */
+    public static List<byte[]> hashes(JsonNode array) {
+        if (array == null || !array.isArray()) {
+            return null;
+        }
+        List<byte[]> hashes = new ArrayList<>(array.size());
+        for (JsonNode item : array) {
+            byte[] hash = item.isTextual() ? ReceiptFormat.decodeBase64(item.textValue()) : null;
+            if (hash == null || hash.length != MerkleTree.HASH_SIZE) {
+                return null;
+            }
+            hashes.add(hash);
+        }
+        return hashes;
+    }
+
+    /** The exact source text of a top-level member's value, so its canonical form can be checked. */
+    public static String rawMember(String json, String name) {
+        try (JsonParser parser = STRICT_JSON.getFactory().createParser(json)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String member = parser.currentName();
+                JsonToken value = parser.nextToken();
+                int start = (int) parser.currentTokenLocation().getCharOffset();
+                parser.skipChildren();
+                int end = (int) parser.currentLocation().getCharOffset();
+                if (member.equals(name)) {
+                    return value == JsonToken.START_OBJECT ? json.substring(start, end) : null;
+                }
+            }
+            return null;
+        } catch (IOException e) {
+            throw new CanonicalizationException("The text is not well-formed JSON: " + e.getMessage());
+        }
     }
 
     /**
@@ -319,7 +415,7 @@ public final class ReceiptVerifier {
         }
         String minerId = text(receipt, "miner_id");
         byte[] registered = minerId == null ? null : registeredMinerKeys.apply(minerId);
-        if (registered != null && !java.util.Arrays.equals(registered, publicKey)) {
+        if (registered != null && !Arrays.equals(registered, publicKey)) {
             findings.problem("miner attestation key is not the key miner " + minerId + " registered");
             return false;
         }
