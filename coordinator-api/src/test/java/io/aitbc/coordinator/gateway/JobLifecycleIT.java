@@ -1,0 +1,131 @@
+package io.aitbc.coordinator.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.aitbc.coordinator.testsupport.CoordinatorTestClient;
+import io.aitbc.coordinator.testsupport.CoordinatorTestClient.Key;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.ActiveProfiles;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@ActiveProfiles("test")
+class JobLifecycleIT {
+
+    @LocalServerPort
+    int port;
+
+    CoordinatorTestClient api;
+    Key client;
+    Key miner;
+    String region;
+
+    @BeforeEach
+    void keys() {
+        api = new CoordinatorTestClient(port);
+        client = api.createKey("client");
+        miner = api.createKey("miner");
+        region = "test-" + UUID.randomUUID();
+        api.registerMiner(miner, "0.000002", region);
+    }
+
+    /** An ai-inference job that only this test's miners can take. */
+    Map<String, Object> job(Map<String, Object> fields) {
+        Map<String, Object> body = new HashMap<>(fields);
+        body.putIfAbsent("type", "ai-inference");
+        body.put("requirements", Map.of("region", region));
+        return body;
+    }
+
+    @Test
+    void submittedJobIsPolledCompletedAndPriced() {
+        // given
+        String jobId = api.submitJob(client, job(Map.of(
+                "payload", Map.of("prompt", "hello", "max_tokens", 16), "max_price", "0.00001")));
+
+        // when
+        JsonNode assignment = api.poll(miner, 5);
+        JsonNode answer = api.json(api.post(miner, "/v1/miners/" + jobId + "/result", Map.of(
+                "result", Map.of("text", "hi there"),
+                "metrics", Map.of("units", 1420, "unit_type", "tokens", "duration_ms", 80))), 200);
+
+        // then
+        assertThat(assignment.get("job_id").asText()).isEqualTo(jobId);
+        assertThat(assignment.get("price").asText()).isEqualTo("0.000002");
+        assertThat(answer.get("receipt_id").asText()).startsWith("rcpt_");
+        JsonNode job = api.json(api.get(client, "/v1/jobs/" + jobId), 200);
+        assertThat(job.get("status").asText()).isEqualTo("completed");
+        assertThat(job.get("price").asText()).isEqualTo("0.00284");
+        assertThat(job.get("receipt_id").asText()).isEqualTo(answer.get("receipt_id").asText());
+        JsonNode results = api.json(api.get(client, "/v1/jobs/" + jobId + "/results"), 200);
+        assertThat(results.get("results").get("text").asText()).isEqualTo("hi there");
+    }
+
+    @Test
+    void repeatedResultAnswersTheSameReceipt() {
+        String jobId = api.submitJob(client, job(Map.of()));
+        api.poll(miner, 5);
+        Map<String, Object> report = Map.of("result", Map.of("ok", true), "metrics", Map.of("units", 3));
+
+        JsonNode first = api.json(api.post(miner, "/v1/miners/" + jobId + "/result", report), 200);
+        JsonNode again = api.json(api.post(miner, "/v1/miners/" + jobId + "/result", report), 200);
+
+        assertThat(again.get("receipt_id")).isEqualTo(first.get("receipt_id"));
+    }
+
+    @Test
+    void resultFromAnotherMinerIsRejected() {
+        String jobId = api.submitJob(client, job(Map.of()));
+        api.poll(miner, 5);
+        Key intruder = api.createKey("miner");
+        api.registerMiner(intruder, "0.000001", region);
+
+        JsonNode error = api.json(api.post(intruder, "/v1/miners/" + jobId + "/result",
+                Map.of("result", Map.of("stolen", true), "metrics", Map.of("units", 1))), 403);
+
+        assertThat(error.get("error").get("code").asText()).isEqualTo("FORBIDDEN");
+    }
+
+    @Test
+    void clientCannotSeeAnotherClientsJob() {
+        String jobId = api.submitJob(client, job(Map.of()));
+        Key other = api.createKey("client");
+
+        JsonNode error = api.json(api.get(other, "/v1/jobs/" + jobId), 404);
+
+        assertThat(error.get("error").get("code").asText()).isEqualTo("JOB_NOT_FOUND");
+        assertThat(error.get("error").get("details").get("request_id").asText()).isNotBlank();
+    }
+
+    @Test
+    void legacyBodyShapeIsAccepted() {
+        JsonNode job = api.json(api.post(client, "/v1/jobs", Map.of(
+                "payload", Map.of("type", "ai-inference", "prompt", "x"),
+                "constraints", Map.of("max_price", "0.5", "region", "eu-west"),
+                "ttl_seconds", 60)), 201);
+
+        assertThat(job.get("type").asText()).isEqualTo("ai-inference");
+        assertThat(job.get("max_price").asText()).isEqualTo("0.5");
+        assertThat(job.get("requirements").get("region").asText()).isEqualTo("eu-west");
+    }
+
+    @Test
+    void canceledJobIsNotHandedToMiners() {
+        String jobId = api.submitJob(client, job(Map.of()));
+
+        JsonNode canceled = api.json(api.post(client, "/v1/jobs/" + jobId + "/cancel", Map.of()), 200);
+
+        assertThat(canceled.get("status").asText()).isEqualTo("canceled");
+        assertThat(canceled.get("canceled_at").isNull()).isFalse();
+        assertThat(api.poll(miner, 0)).isNull();
+        JsonNode again = api.json(api.post(client, "/v1/jobs/" + jobId + "/cancel", Map.of()), 409);
+        assertThat(again.get("error").get("code").asText()).isEqualTo("JOB_ALREADY_COMPLETED");
+    }
+}
