@@ -7,6 +7,7 @@ import io.aitbc.coordinator.receipt.verify.MerkleTree;
 import io.aitbc.coordinator.receipt.verify.ReceiptFormat;
 import io.aitbc.coordinator.receipt.verify.ReceiptVerdict;
 import io.aitbc.coordinator.receipt.verify.ReceiptVerifier;
+import io.aitbc.coordinator.receipt.verify.TrustedKey;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -71,6 +72,13 @@ public class ReceiptService {
                 .toList();
     }
 
+    /** Every published key as the verifier trusts it, with its validity period. */
+    public List<TrustedKey> trustedKeys() {
+        return keys.all().stream()
+                .map(SigningKey::trusted)
+                .toList();
+    }
+
     /** Retires the current signing key now and answers the new current key. */
     public SigningKeyView rotateKey() {
         return keys.rotate().view();
@@ -96,17 +104,23 @@ public class ReceiptService {
 
     /** Verifies one receipt given as JSON text; see {@link #verify(String)}. */
     public ReceiptVerdict verifyReceipt(String receiptJson) {
-        ReceiptVerifier verifier = new ReceiptVerifier(keys.all().stream().map(SigningKey::trusted).toList(),
-                log::minerKey, clock);
+        ReceiptVerifier verifier = new ReceiptVerifier(trustedKeys(), log::minerKey, clock);
         return verifier.verify(receiptJson, this::inclusionProblem);
     }
 
     /** The newest signed checkpoint, signing one first when the log has grown since. */
     public LogCheckpoint checkpoint() {
-        ReceiptLog.StoredCheckpoint checkpoint = checkpoints.publish();
-        return new LogCheckpoint(properties.logOrigin(), checkpoint.treeSize(),
-                ReceiptFormat.base64(checkpoint.rootHash()), checkpoint.keyId(),
-                ReceiptFormat.formatTime(checkpoint.signedAt()), checkpoint.note());
+        return view(checkpoints.publish());
+    }
+
+    /** The newest checkpoint the publisher has stored, without signing one. */
+    public Optional<LogCheckpoint> latestStoredCheckpoint() {
+        return log.latestCheckpoint().map(this::view);
+    }
+
+    /** How many receipts the log holds. */
+    public long logSize() {
+        return log.size();
     }
 
     /**
@@ -151,6 +165,12 @@ public class ReceiptService {
                         new String(row.getBody(), StandardCharsets.UTF_8)))
                 .toList();
         return new LogEntries(entries);
+    }
+
+    private LogCheckpoint view(ReceiptLog.StoredCheckpoint checkpoint) {
+        return new LogCheckpoint(properties.logOrigin(), checkpoint.treeSize(),
+                ReceiptFormat.base64(checkpoint.rootHash()), checkpoint.keyId(),
+                ReceiptFormat.formatTime(checkpoint.signedAt()), checkpoint.note());
     }
 
     private InclusionProof proof(long index, long size) {

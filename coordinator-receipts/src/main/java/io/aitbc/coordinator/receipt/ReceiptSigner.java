@@ -18,9 +18,6 @@ import java.util.Base64;
  */
 final class ReceiptSigner {
 
-    /** The unit a price applies to when the job names none: the whole job. */
-    static final String DEFAULT_UNIT_TYPE = "job";
-
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private ReceiptSigner() {
@@ -60,7 +57,7 @@ final class ReceiptSigner {
         receipt.put("miner_id", required(event.minerId(), "miner_id"));
         receipt.put("status", JobStatus.COMPLETED.wireName());
         receipt.put("units", Money.format(required(event.units(), "units")));
-        receipt.put("unit_type", event.unitType() == null ? DEFAULT_UNIT_TYPE : event.unitType());
+        receipt.put("unit_type", event.unitType() == null ? Money.UNIT_JOB : event.unitType());
         receipt.put("unit_price", Money.format(required(event.unitPrice(), "unit_price")));
         receipt.put("price", Money.format(required(event.price(), "price")));
         receipt.put("currency", Money.CURRENCY);
