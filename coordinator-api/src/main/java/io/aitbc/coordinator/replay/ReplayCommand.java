@@ -27,6 +27,7 @@ public final class ReplayCommand {
     }
 
     public static int run(String[] args) {
+        ConsoleLogging.toStandardError();
         return run(args, System.getenv(), System.out, System.err);
     }
 
@@ -50,7 +51,6 @@ public final class ReplayCommand {
             return 2;
         }
 
-        ConsoleLogging.toStandardError();
         try {
             ReplayRun replay = new ReplayRun(options, rows, err);
             ReplayReport report = replay.run();

@@ -41,9 +41,12 @@ record ReplayOptions(URI url, String apiKey, Path trace, int limit, double speed
         String miners = "4";
         for (int i = 0; i < args.length; i++) {
             String name = args[i];
+            if (!name.startsWith("--")) {
+                throw new UsageException("unexpected argument [" + name + "]");
+            }
             String value;
             int equals = name.indexOf('=');
-            if (name.startsWith("--") && equals > 0) {
+            if (equals > 0) {
                 value = name.substring(equals + 1);
                 name = name.substring(0, equals);
             } else if (i + 1 < args.length) {

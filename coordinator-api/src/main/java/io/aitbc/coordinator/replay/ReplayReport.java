@@ -105,8 +105,8 @@ record ReplayReport(
     /** The report for people, several lines, ending with a newline. */
     String human() {
         StringBuilder out = new StringBuilder();
-        line(out, "Replay of %s: %d rows at %s with %d miners %s", trace, findings.rows(),
-                speed == 0 ? "speed 0 (no waiting)" : "speed " + speed, miners(), minerGpus);
+        line(out, "Replay of %s: %d rows at %s with %d miners (%s)", trace, findings.rows(),
+                speed == 0 ? "speed 0 (no waiting)" : "speed " + speed, miners(), gpus());
         line(out, "Ran %.3f s (submissions %.3f s): %.2f completed jobs per second",
                 runNanos / 1e9, submitNanos / 1e9, jobsPerSecond());
         line(out, "");
@@ -141,6 +141,13 @@ record ReplayReport(
         line(out, ok() ? "Result: OK, every job finished once with a valid receipt"
                 : "Result: FAILED, see the problems above");
         return out.toString();
+    }
+
+    private String gpus() {
+        StringBuilder text = new StringBuilder();
+        minerGpus.forEach((gpu, count) -> text.append(text.length() == 0 ? "" : ", ").append(count).append(" × ")
+                .append(gpu));
+        return text.toString();
     }
 
     private String statuses() {

@@ -53,6 +53,8 @@ final class ReplayRun {
     static final Duration PROGRESS_EVERY = Duration.ofSeconds(5);
     static final int READ_CONCURRENCY = 16;
     private static final String KEY_PLAN = "enterprise";
+    /** Error codes that mean a receipt is not issued yet, so waiting may help. */
+    private static final Set<String> RECEIPT_PENDING = Set.of("RECEIPT_NOT_FOUND", "JOB_NOT_FOUND");
     private static final List<String> REGIONS = List.of("eu-west", "us-east", "ap-southeast");
 
     /** A key the replay created; the secret stays out of {@link #toString()}. */
@@ -106,6 +108,7 @@ final class ReplayRun {
             phase = "draining";
             drain(auditorKey);
             long runNanos = ledger.lastChangeNanos() - startNanos;
+            phase = "stopping miners";
             stopMiners();
 
             phase = "reading final states";
@@ -243,6 +246,7 @@ final class ReplayRun {
 
     private Map<String, String> awaitReceipts(List<String> jobIds, IssuedKey reader) throws InterruptedException {
         Map<String, String> receipts = new ConcurrentHashMap<>();
+        Set<String> refusals = ConcurrentHashMap.newKeySet();
         long started = System.nanoTime();
         long lastFound = started;
         List<String> missing = jobIds;
@@ -252,14 +256,20 @@ final class ReplayRun {
                     reader.apiKey())), (jobId, answer) -> {
                         if (answer.ok()) {
                             receipts.put(jobId, answer.text());
-                        } else if (answer.status() != 404) {
-                            logger.warn("Reading the receipt of [{}] answered [{}]", jobId, answer.describe());
+                        } else if (!RECEIPT_PENDING.contains(answer.errorCode())) {
+                            refusals.add(answer.status() + " " + answer.errorCode());
                         }
                     });
             missing = missing.stream().filter(jobId -> !receipts.containsKey(jobId)).toList();
             long now = System.nanoTime();
             lastFound = receipts.size() > before ? now : lastFound;
             if (missing.isEmpty()) {
+                break;
+            }
+            if (!refusals.isEmpty()) {
+                // no point waiting for what the coordinator refuses outright (a missing route, a denied key)
+                progress.printf(Locale.ROOT, "replay: reading receipts answered %s; %d receipts not read%n",
+                        refusals, missing.size());
                 break;
             }
             if (now - lastFound > RECEIPT_STALL_TIMEOUT.toNanos() || now - started > RECEIPT_TIMEOUT.toNanos()) {
@@ -272,10 +282,16 @@ final class ReplayRun {
         return receipts;
     }
 
+    /** The published signing keys; none when the coordinator does not answer them, which fails every receipt. */
     private List<ReceiptChecks.SigningKey> fetchKeys(IssuedKey reader) {
-        JsonNode answer = client.expectOk(Call.get("/v1/receipts/keys", "GET /v1/receipts/keys", reader.apiKey()));
+        Call call = Call.get("/v1/receipts/keys", "GET /v1/receipts/keys", reader.apiKey());
+        Answer answer = client.send(call);
+        if (!answer.ok()) {
+            progress.println("replay: " + call + " answered " + answer.describe());
+            return List.of();
+        }
         List<ReceiptChecks.SigningKey> keys = new ArrayList<>();
-        answer.path("keys").forEach(key -> keys.add(new ReceiptChecks.SigningKey(
+        answer.body().path("keys").forEach(key -> keys.add(new ReceiptChecks.SigningKey(
                 key.path("key_id").asText(null),
                 key.path("public_key").asText(null),
                 key.path("valid_from").asText(null),

@@ -68,6 +68,8 @@ class ReplayOptionsTest {
                 .isInstanceOf(UsageException.class).hasMessageContaining("--limit must be a whole number");
         assertThatThrownBy(() -> ReplayOptions.parse(with(base, "--colour", "blue"), Map.of()))
                 .isInstanceOf(UsageException.class).hasMessage("unknown option --colour");
+        assertThatThrownBy(() -> ReplayOptions.parse(with(base, "extra"), Map.of()))
+                .isInstanceOf(UsageException.class).hasMessage("unexpected argument [extra]");
         assertThatThrownBy(() -> ReplayOptions.parse(with(base, "--limit"), Map.of()))
                 .isInstanceOf(UsageException.class).hasMessage("--limit needs a value");
         assertThatThrownBy(() -> ReplayOptions.parse(new String[] {"--url", "ftp://host", "--api-key", "k",
