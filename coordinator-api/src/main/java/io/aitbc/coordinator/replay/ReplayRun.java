@@ -51,6 +51,7 @@ final class ReplayRun {
     static final Duration RECEIPT_STALL_TIMEOUT = Duration.ofSeconds(60);
     static final Duration RECEIPT_TIMEOUT = Duration.ofMinutes(10);
     static final Duration PROGRESS_EVERY = Duration.ofSeconds(5);
+    static final Duration QUIET_BEFORE_READING = Duration.ofSeconds(2);
     static final int READ_CONCURRENCY = 16;
     private static final String KEY_PLAN = "enterprise";
     /** Error codes that mean a receipt is not issued yet, so waiting may help. */
@@ -165,31 +166,30 @@ final class ReplayRun {
 
     /**
      * Waits until every accepted job is final. Miner reports settle most jobs; the rest (expired,
-     * failed, or completed where the answer was lost) are asked for, once few remain or nothing
-     * moved for a while, so a long queue does not cost a read per job every round.
+     * failed, or completed where the answer was lost) are asked for once the miners have gone
+     * quiet for {@link #QUIET_BEFORE_READING}, so a healthy run costs the coordinator no extra reads.
      */
-    private Map<String, FinalState> drain(IssuedKey reader) throws InterruptedException {
-        Map<String, FinalState> seenFinal = new ConcurrentHashMap<>();
+    private void drain(IssuedKey reader) throws InterruptedException {
+        Set<String> seenFinal = ConcurrentHashMap.newKeySet();
         while (true) {
-            Set<String> open = openJobs(seenFinal.keySet());
+            Set<String> open = openJobs(seenFinal);
             long quietNanos = System.nanoTime() - ledger.lastChangeNanos();
             if (open.isEmpty()) {
-                return seenFinal;
+                return;
             }
             if (quietNanos > STALL_TIMEOUT.toNanos()) {
                 progress.printf(Locale.ROOT, "replay: no job changed for %d s, %d jobs still open; giving up waiting%n",
                         STALL_TIMEOUT.toSeconds(), open.size());
-                return seenFinal;
+                return;
             }
-            if (open.size() <= 200 || quietNanos > Duration.ofSeconds(10).toNanos()) {
+            if (quietNanos > QUIET_BEFORE_READING.toNanos()) {
                 fetchStates(open, reader).forEach((jobId, state) -> {
-                    if (state.isFinal() && seenFinal.putIfAbsent(jobId, state) == null
-                            && !state.status().equals("completed")) {
+                    if (state.isFinal() && seenFinal.add(jobId) && !state.status().equals("completed")) {
                         ledger.touch(System.nanoTime());
                     }
                 });
             }
-            Thread.sleep(open.size() <= 200 ? 250 : 1_000);
+            Thread.sleep(250);
         }
     }
 
