@@ -352,10 +352,9 @@ final class ReplayRun {
     private void showProgress() {
         long elapsed = System.nanoTime() - startNanos;
         progress.printf(Locale.ROOT, "replay %7.1fs %-20s submitted %d/%d, handed out %d, completed %d,"
-                        + " refused %d+%d, requests %d (429: %d)%n",
+                        + " not accepted %d, results refused %d, requests %d (429: %d)%n",
                 elapsed / 1e9, phase, ledger.submittedCount(), rows.size(), ledger.handedOutCount(),
                 ledger.completedCount(), ledger.submitFailureCount(), ledger.rejectionCount(), tally.requests(),
                 tally.rateLimited());
     }
-
 }

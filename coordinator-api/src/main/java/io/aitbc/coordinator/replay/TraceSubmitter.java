@@ -8,6 +8,7 @@ import io.aitbc.coordinator.replay.CoordinatorClient.Call;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -84,9 +85,15 @@ final class TraceSubmitter {
                 .withIdempotencyKey(runId + "-" + row.line());
         long sent = System.nanoTime();
         recordLag(sent - dueNanos);
-        client.sendAsync(call).whenComplete((answer, error) -> {
+        CompletableFuture<Answer> answer;
+        try {
+            answer = client.sendAsync(call);
+        } catch (RuntimeException e) {
+            answer = CompletableFuture.failedFuture(e);
+        }
+        answer.whenComplete((value, error) -> {
             try {
-                accept(row, payloadSha256, sent, answer, error);
+                accept(row, payloadSha256, sent, value, error);
             } finally {
                 inFlight.release();
             }
