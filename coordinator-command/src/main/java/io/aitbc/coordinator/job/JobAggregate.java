@@ -17,10 +17,14 @@ import io.aitbc.coordinator.job.api.JobFailedEvent;
 import io.aitbc.coordinator.job.api.JobLeaseRenewedEvent;
 import io.aitbc.coordinator.job.api.JobProgressReportedEvent;
 import io.aitbc.coordinator.job.api.JobRequeuedEvent;
+import io.aitbc.coordinator.job.api.JobReservationLapsedEvent;
+import io.aitbc.coordinator.job.api.JobReservedEvent;
 import io.aitbc.coordinator.job.api.JobStatus;
 import io.aitbc.coordinator.job.api.JobSubmittedEvent;
+import io.aitbc.coordinator.job.api.ReleaseJobReservationCommand;
 import io.aitbc.coordinator.job.api.RenewJobLeaseCommand;
 import io.aitbc.coordinator.job.api.ReportJobProgressCommand;
+import io.aitbc.coordinator.job.api.ReserveJobCommand;
 import io.aitbc.coordinator.job.api.SubmitJobCommand;
 import org.axonframework.commandhandling.CommandHandler;
 import org.axonframework.eventhandling.GenericEventMessage;
@@ -31,7 +35,9 @@ import org.axonframework.spring.stereotype.Aggregate;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.HashSet;
 import java.util.Objects;
+import java.util.Set;
 
 import static org.axonframework.modelling.command.AggregateLifecycle.apply;
 
@@ -39,6 +45,9 @@ import static org.axonframework.modelling.command.AggregateLifecycle.apply;
  * One job's life: queued, assigned to a miner under a lease, then completed, failed, canceled or
  * expired. A lapsed lease or a retryable failure puts it back in the queue until its attempts are
  * used up.
+ *
+ * <p>A client may reserve a queued job for the miner of an offer it bought: until the reservation
+ * lapses only that miner can take the job, and it takes it at the offer's terms.
  */
 @Aggregate
 class JobAggregate {
@@ -60,6 +69,10 @@ class JobAggregate {
     private Instant leaseExpiresAt;
     private String receiptId;
     private String resultSha256;
+    private BigDecimal maxPrice;
+    private JobReservedEvent reservation;
+    /** Reservations whose miner took the job: their trades stand and their offer slots stay used. */
+    private final Set<String> settledReservations = new HashSet<>();
 
     JobAggregate() {
         // required by Axon to rebuild the aggregate from its events
@@ -86,8 +99,58 @@ class JobAggregate {
         if (!now.isBefore(expiresAt)) {
             throw new CommandRejectedException("INVALID_STATE", "Job " + jobId + " has expired");
         }
+        if (reservation != null && !reservation.minerId().equals(command.minerId())) {
+            throw new CommandRejectedException("INVALID_STATE",
+                    "Job " + jobId + " is reserved for another miner until " + reservation.reservedUntil());
+        }
+        if (reservation != null) {
+            // the reserved terms win: they are what the client bought
+            apply(new JobAssignedEvent(jobId, command.minerId(), reservation.offerId(), reservation.unitPrice(),
+                    reservation.unitType(), attempt + 1, now, command.leaseExpiresAt()));
+            return;
+        }
         apply(new JobAssignedEvent(jobId, command.minerId(), command.offerId(), command.unitPrice(),
                 command.unitType(), attempt + 1, now, command.leaseExpiresAt()));
+    }
+
+    @CommandHandler
+    void handle(ReserveJobCommand command) {
+        if (!Objects.equals(clientId, command.clientId())) {
+            throw new CommandRejectedException("JOB_NOT_FOUND", "No job " + command.jobId() + " is visible to this key");
+        }
+        requireStatus(JobStatus.QUEUED, "reserved");
+        Instant now = now();
+        if (!now.isBefore(expiresAt)) {
+            throw new CommandRejectedException("INVALID_STATE", "Job " + jobId + " has expired");
+        }
+        if (reservation != null) {
+            throw new CommandRejectedException("INVALID_STATE",
+                    "Job " + jobId + " is already reserved through offer " + reservation.offerId());
+        }
+        if (maxPrice != null && command.bidPrice().compareTo(maxPrice) > 0) {
+            throw new CommandRejectedException("VALIDATION_FAILED",
+                    "bid_price must not exceed the job's max_price " + Money.format(maxPrice));
+        }
+        apply(new JobReservedEvent(jobId, clientId, command.minerId(), command.offerId(), command.transactionId(),
+                command.unitPrice(), command.unitType(), command.bidPrice(), now, command.reservedUntil()));
+    }
+
+    @CommandHandler
+    ReleaseJobReservationCommand.Outcome handle(ReleaseJobReservationCommand command) {
+        if (settledReservations.contains(command.transactionId())) {
+            return ReleaseJobReservationCommand.Outcome.SETTLED;
+        }
+        if (reservation == null || !reservation.transactionId().equals(command.transactionId())
+                || status != JobStatus.QUEUED) {
+            return ReleaseJobReservationCommand.Outcome.RELEASED;
+        }
+        Instant now = now();
+        if (now.isBefore(reservation.reservedUntil())) {
+            return ReleaseJobReservationCommand.Outcome.HELD;
+        }
+        apply(new JobReservationLapsedEvent(jobId, reservation.minerId(), reservation.offerId(),
+                reservation.transactionId(), now));
+        return ReleaseJobReservationCommand.Outcome.LAPSED;
     }
 
     @CommandHandler
@@ -176,7 +239,18 @@ class JobAggregate {
         payloadSha256 = event.payloadSha256();
         expiresAt = event.expiresAt();
         maxAttempts = event.maxAttempts();
+        maxPrice = event.maxPrice();
         status = JobStatus.QUEUED;
+    }
+
+    @EventSourcingHandler
+    void on(JobReservedEvent event) {
+        reservation = event;
+    }
+
+    @EventSourcingHandler
+    void on(JobReservationLapsedEvent event) {
+        reservation = null;
     }
 
     @EventSourcingHandler
@@ -189,6 +263,10 @@ class JobAggregate {
         unitType = event.unitType();
         startedAt = event.assignedAt();
         leaseExpiresAt = event.leaseExpiresAt();
+        if (reservation != null) {
+            settledReservations.add(reservation.transactionId());
+            reservation = null;
+        }
     }
 
     @EventSourcingHandler
