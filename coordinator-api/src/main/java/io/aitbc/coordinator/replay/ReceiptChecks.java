@@ -75,10 +75,21 @@ final class ReceiptChecks {
             String receipt = receipts.get(jobId);
             outcomes.put(jobId, receipt == null
                     ? ReceiptOutcome.missing(jobId)
-                    : new ReceiptOutcome(jobId, true, problems(receipt, state, submissions.get(jobId),
-                            completions.get(jobId))));
+                    : outcome(receipt, state, submissions.get(jobId), completions.get(jobId)));
         });
         return outcomes;
+    }
+
+    private ReceiptOutcome outcome(String receipt, FinalState state, Submission submission, Completion completion) {
+        List<String> problems = problems(receipt, state, submission, completion);
+        JsonNode parsed;
+        try {
+            parsed = ReceiptVerifier.parseStrict(receipt);
+        } catch (CanonicalizationException e) {
+            return new ReceiptOutcome(state.jobId(), true, problems);
+        }
+        return new ReceiptOutcome(state.jobId(), true, problems, parsed.path("unit_price").asText(null),
+                parsed.path("price").asText(null));
     }
 
     /** Every way the receipt falls short; empty for a receipt that checks out. */
@@ -112,7 +123,13 @@ final class ReceiptChecks {
             if (completion.receiptId() != null) {
                 expect(problems, receipt, "receipt_id", completion.receiptId());
             }
-            expectAmount(problems, receipt, "unit_price", new BigDecimal(completion.unitPrice()));
+            // the price the poll named is the agreed one; the miner checked it against what it asked
+            BigDecimal agreed = ReplayMoney.parse(completion.unitPrice());
+            if (agreed == null) {
+                problems.add("the assignment named no readable unit price: " + completion.unitPrice());
+            } else {
+                expectAmount(problems, receipt, "unit_price", agreed);
+            }
         }
         BigDecimal units = decimal(receipt, "units");
         BigDecimal unitPrice = decimal(receipt, "unit_price");

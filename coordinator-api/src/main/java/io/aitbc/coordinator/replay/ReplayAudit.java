@@ -2,9 +2,11 @@ package io.aitbc.coordinator.replay;
 
 import io.aitbc.coordinator.replay.ReplayLedger.Completion;
 import io.aitbc.coordinator.replay.ReplayLedger.Handout;
+import io.aitbc.coordinator.replay.ReplayLedger.Purchase;
 import io.aitbc.coordinator.replay.ReplayLedger.Snapshot;
 import io.aitbc.coordinator.replay.ReplayLedger.Submission;
 
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -12,6 +14,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -91,6 +94,9 @@ final class ReplayAudit {
                     completions.getOrDefault(entry.getKey(), List.of()), duplicated);
         }
         completions.forEach((jobId, reports) -> checkCompletions(jobId, reports, duplicated));
+        mismatched.addAll(ledger.pricingProblems());
+        ledger.purchases().forEach(purchase -> checkPurchase(purchase, handouts.getOrDefault(purchase.jobId(),
+                List.of()), mismatched));
 
         Map<String, Integer> statuses = new TreeMap<>();
         int receiptsIssued = 0;
@@ -153,6 +159,19 @@ final class ReplayAudit {
             }
         }
         return reassigned;
+    }
+
+    /** A job bought through an offer must go to the offer's miner at the offer's price. */
+    private static void checkPurchase(Purchase purchase, List<Handout> handouts, List<String> mismatched) {
+        for (Handout handout : handouts) {
+            if (!handout.minerId().equals(purchase.minerId())
+                    || !Objects.equals(handout.offerId(), purchase.offerId())
+                    || new BigDecimal(handout.unitPrice()).compareTo(new BigDecimal(purchase.unitPrice())) != 0) {
+                mismatched.add(purchase.jobId() + ": bought through " + purchase.offerId() + " of "
+                        + purchase.minerId() + " at " + purchase.unitPrice() + ", but handed to " + handout.minerId()
+                        + " through " + handout.offerId() + " at " + handout.unitPrice());
+            }
+        }
     }
 
     private static void checkCompletions(String jobId, List<Completion> reports, List<String> duplicated) {

@@ -27,8 +27,12 @@ final class ReplayLedger {
     record SubmitFailure(TraceRow row, String reason) {
     }
 
-    /** A poll answered with a job. */
-    record Handout(String jobId, String minerId, int attempt, long atNanos) {
+    /** A poll answered with a job, at the unit price and through the offer (or none) the poll named. */
+    record Handout(String jobId, String minerId, int attempt, String unitPrice, String offerId, long atNanos) {
+    }
+
+    /** An offer the client accepted for a job: the job is reserved for the offer's miner at its price. */
+    record Purchase(String jobId, String offerId, String minerId, String unitPrice) {
     }
 
     /**
@@ -48,7 +52,9 @@ final class ReplayLedger {
             List<SubmitFailure> submitFailures,
             List<Handout> handouts,
             List<Completion> completions,
-            List<Rejection> rejections) {
+            List<Rejection> rejections,
+            List<Purchase> purchases,
+            List<String> pricingProblems) {
     }
 
     private final Queue<Submission> submissions = new ConcurrentLinkedQueue<>();
@@ -56,6 +62,8 @@ final class ReplayLedger {
     private final Queue<Handout> handouts = new ConcurrentLinkedQueue<>();
     private final Queue<Completion> completions = new ConcurrentLinkedQueue<>();
     private final Queue<Rejection> rejections = new ConcurrentLinkedQueue<>();
+    private final Queue<Purchase> purchases = new ConcurrentLinkedQueue<>();
+    private final Queue<String> pricingProblems = new ConcurrentLinkedQueue<>();
     private final AtomicInteger submitted = new AtomicInteger();
     private final AtomicInteger handedOut = new AtomicInteger();
     private final AtomicInteger completed = new AtomicInteger();
@@ -72,10 +80,19 @@ final class ReplayLedger {
         touch(System.nanoTime());
     }
 
-    void handedOut(String jobId, String minerId, int attempt, long atNanos) {
-        handouts.add(new Handout(jobId, minerId, attempt, atNanos));
+    void handedOut(Handout handout) {
+        handouts.add(handout);
         handedOut.incrementAndGet();
-        touch(atNanos);
+        touch(handout.atNanos());
+    }
+
+    void purchased(Purchase purchase) {
+        purchases.add(purchase);
+    }
+
+    /** A job assigned at a price its miner never asked. */
+    void mispriced(String problem) {
+        pricingProblems.add(problem);
     }
 
     void completed(Completion completion) {
@@ -124,6 +141,8 @@ final class ReplayLedger {
                 List.copyOf(submitFailures),
                 List.copyOf(handouts),
                 List.copyOf(completions),
-                List.copyOf(rejections));
+                List.copyOf(rejections),
+                List.copyOf(purchases),
+                List.copyOf(pricingProblems));
     }
 }

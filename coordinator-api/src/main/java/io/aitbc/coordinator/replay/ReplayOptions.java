@@ -14,11 +14,12 @@ import java.util.Map;
  * @param limit   how many rows to replay from the start of the trace, zero for all
  * @param speed   the time compression factor, zero for no waiting at all
  * @param miners  how many simulated miners serve the jobs
+ * @param marketplace whether miners sell through offers and the client buys part of the jobs from them
  */
-record ReplayOptions(URI url, String apiKey, Path trace, int limit, double speed, int miners) {
+record ReplayOptions(URI url, String apiKey, Path trace, int limit, double speed, int miners, boolean marketplace) {
 
     static final String USAGE = "usage: java -jar coordinator-api.jar replay --url URL --api-key KEY --trace FILE"
-            + " [--limit N] [--speed F|0] [--miners M]";
+            + " [--limit N] [--speed F|0] [--miners M] [--marketplace]";
 
     static final int MAX_MINERS = 256;
 
@@ -29,7 +30,7 @@ record ReplayOptions(URI url, String apiKey, Path trace, int limit, double speed
     public String toString() {
         // the key is a secret: never let it reach a log line or an exception message
         return "ReplayOptions[url=" + url + ", trace=" + trace + ", limit=" + limit + ", speed=" + speed
-                + ", miners=" + miners + "]";
+                + ", miners=" + miners + ", marketplace=" + marketplace + "]";
     }
 
     static ReplayOptions parse(String[] args, Map<String, String> environment) {
@@ -39,10 +40,15 @@ record ReplayOptions(URI url, String apiKey, Path trace, int limit, double speed
         String limit = "0";
         String speed = "1";
         String miners = "4";
+        boolean marketplace = false;
         for (int i = 0; i < args.length; i++) {
             String name = args[i];
             if (!name.startsWith("--")) {
                 throw new UsageException("unexpected argument [" + name + "]");
+            }
+            if (name.equals("--marketplace")) {
+                marketplace = true;
+                continue;
             }
             String value;
             int equals = name.indexOf('=');
@@ -76,7 +82,8 @@ record ReplayOptions(URI url, String apiKey, Path trace, int limit, double speed
                 Path.of(trace),
                 whole("--limit", limit, 0, Integer.MAX_VALUE),
                 speed(speed),
-                whole("--miners", miners, 1, MAX_MINERS));
+                whole("--miners", miners, 1, MAX_MINERS),
+                marketplace);
     }
 
     private static URI baseUrl(String text) {

@@ -26,6 +26,7 @@ import java.util.Map;
  * @param httpProblems    answers other than 2xx and transport failures, by route, status and code
  * @param httpExamples    one description (with the request id) per entry of {@code httpProblems}
  * @param rejections      result reports the coordinator refused
+ * @param market          the marketplace's figures, or {@code null} outside marketplace mode
  */
 record ReplayReport(
         String trace,
@@ -41,7 +42,8 @@ record ReplayReport(
         Map<String, Long> httpProblems,
         Map<String, String> httpExamples,
         Map<String, LatencySummary> routeLatencies,
-        List<String> rejections) {
+        List<String> rejections,
+        MarketSummary market) {
 
     private static final int LISTED = 10;
 
@@ -94,6 +96,9 @@ record ReplayReport(
                 .filter(entry -> !entry.getKey().contains(" 429"))
                 .mapToLong(Map.Entry::getValue)
                 .sum());
+        if (market != null) {
+            line.put("marketplace", market.json());
+        }
         line.put("ok", ok());
         try {
             return json.writeValueAsString(line);
@@ -118,6 +123,9 @@ record ReplayReport(
         line(out, "Receipts      issued %d, verified %d of %d completed (waited %.3f s for them)",
                 findings.receiptsIssued(), findings.receiptsVerified(), findings.count("completed"),
                 receiptWaitNanos / 1e9);
+        if (market != null) {
+            marketLines(out);
+        }
         line(out, "");
         line(out, "%-34s %8s %9s %9s %9s %9s", "latency (ms)", "count", "p50", "p90", "p99", "max");
         latencyLine(out, "queue wait", findings.queueWait());
@@ -141,6 +149,20 @@ record ReplayReport(
         line(out, ok() ? "Result: OK, every job finished once with a valid receipt"
                 : "Result: FAILED, see the problems above");
         return out.toString();
+    }
+
+    private void marketLines(StringBuilder out) {
+        line(out, "Marketplace   %d offers published; acceptances %s", market.offersPublished(),
+                market.acceptOutcomes());
+        line(out, "  volume %s AITBC over %d jobs, unit prices %s to %s per token",
+                market.volume().get(MarketSummary.ALL), market.jobs().get(MarketSummary.ALL), market.minUnitPrice(),
+                market.maxUnitPrice());
+        for (String kind : List.of(MarketSummary.BOUGHT, MarketSummary.MATCHED, MarketSummary.REGISTRATION)) {
+            line(out, "  %-22s %6d jobs, volume %s", kind.replace('_', ' '), market.jobs().get(kind),
+                    market.volume().get(kind));
+        }
+        line(out, "  GET /v1/marketplace/stats total_volume %s (%s the receipts' sum)", market.statsTotalVolume(),
+                market.statsAgree() ? "equals" : "differs from");
     }
 
     private String gpus() {

@@ -13,6 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.PrintStream;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -101,8 +102,9 @@ final class ReplayRun {
             phase = "submitting";
             startNanos = System.nanoTime();
             String traceName = options.trace().getFileName().toString();
+            OfferBuyer buyer = options.marketplace() ? new OfferBuyer(client, ledger, clientKey.apiKey()) : null;
             TraceSubmitter submitter = new TraceSubmitter(client, ledger, clientKey.apiKey(), Ids.newId("replay"),
-                    traceName, options.speed(), null, rows.size());
+                    traceName, options.speed(), null, buyer, rows.size());
             submitter.submitAll(rows, startNanos);
             long submitNanos = System.nanoTime() - startNanos;
 
@@ -127,12 +129,15 @@ final class ReplayRun {
             Map<String, ReceiptOutcome> outcomes = checks.check(finalStates, receipts, snapshot);
 
             Findings findings = ReplayAudit.audit(snapshot, finalStates, outcomes);
+            MarketSummary market = buyer == null ? null : MarketSummary.of(snapshot, outcomes,
+                    miners.stream().mapToInt(SimulatedMiner::offersPublished).sum(), buyer.outcomes(),
+                    statsVolume(auditorKey));
             return new ReplayReport(traceName, options.speed(), minerGpus(), findings, runNanos, submitNanos,
                     receiptWaitNanos, submitter.lag(), tally.requests(), tally.rateLimited(), tally.problems(),
                     examples(), tally.latencies(), snapshot.rejections().stream()
                             .map(rejection -> rejection.jobId() + " from " + rejection.minerId() + ": "
                                     + rejection.reason())
-                            .toList());
+                            .toList(), market);
         } finally {
             ticker.shutdownNow();
             stopMiners();
@@ -156,8 +161,11 @@ final class ReplayRun {
         phase = "registering miners";
         for (int i = 0; i < options.miners(); i++) {
             IssuedKey key = issueKey("miner", "replay miner " + (i + 1));
-            miners.add(SimulatedMiner.register(key.apiKey(), GpuProfile.forMiner(i), REGIONS.get(i % REGIONS.size()),
-                    options.speed(), client, ledger));
+            GpuProfile gpu = GpuProfile.forMiner(i);
+            BigDecimal registrationPrice = options.marketplace() ? gpu.onDemandPrice() : gpu.unitPrice();
+            BigDecimal offerPrice = options.marketplace() ? gpu.offerPrice(i) : null;
+            miners.add(SimulatedMiner.register(key.apiKey(), gpu, REGIONS.get(i % REGIONS.size()), registrationPrice,
+                    offerPrice, offerDuration(), options.speed(), client, ledger));
         }
         miners.forEach(SimulatedMiner::start);
         progress.printf(Locale.ROOT, "replay: %d miners online with %d poll slots, %d rows to submit%n",
@@ -335,6 +343,23 @@ final class ReplayRun {
                 logger.warn("Revoking key [{}] failed: [{}]", key.keyId(), e.getMessage());
             }
         }
+    }
+
+    /** Offers outlast the replay: the trace's span at the replay's speed, and an hour more. */
+    private Duration offerDuration() {
+        Duration span = Pacing.scale(rows.get(rows.size() - 1).arrival(), options.speed());
+        return span.plusHours(1);
+    }
+
+    /** The coordinator's own market volume, or {@code null} when it does not answer it. */
+    private String statsVolume(IssuedKey reader) {
+        Call call = Call.get("/v1/marketplace/stats", "GET /v1/marketplace/stats", reader.apiKey());
+        Answer answer = client.send(call);
+        if (!answer.ok()) {
+            progress.println("replay: " + call + " answered " + answer.describe());
+            return null;
+        }
+        return answer.body().path("total_volume").asText(null);
     }
 
     private Map<String, Integer> minerGpus() {

@@ -7,6 +7,7 @@ import io.aitbc.coordinator.replay.CoordinatorClient.Call;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -26,6 +28,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>The metrics report {@code duration_ms} as the modelled GPU time of the job, not the
  * compressed wall-clock time, so the coordinator's statistics describe the workload whatever the
  * speed of the replay.
+ *
+ * <p>In marketplace mode the miner also sells through an offer, and publishes a new one whenever
+ * its offer is used up or ended. Every assignment must carry a price the miner asked: its
+ * registration price without an offer, or the price of its own offer that the assignment names.
  */
 final class SimulatedMiner {
 
@@ -58,36 +64,65 @@ final class SimulatedMiner {
     record Result(Map<String, Object> result, Metrics metrics) {
     }
 
+    /** The body of {@code POST /v1/marketplace/offers}. */
+    record Offer(String jobType, String price, String unitType, int maxJobs, OfferTerms requirements, int duration) {
+    }
+
+    record OfferTerms(String gpu, int minVramGb, List<String> models, String region) {
+    }
+
+    static final int OFFER_JOBS = 100;
+
     private final String minerId;
     private final String apiKey;
     private final GpuProfile gpu;
+    private final String region;
+    private final BigDecimal registrationPrice;
+    private final BigDecimal offerPrice;
+    private final Duration offerDuration;
     private final double speed;
     private final CoordinatorClient client;
     private final ReplayLedger ledger;
     private final AtomicInteger inflight = new AtomicInteger();
     private final AtomicLong heartbeatMillis = new AtomicLong(DEFAULT_HEARTBEAT.toMillis());
+    private final Map<String, BigDecimal> offers = new ConcurrentHashMap<>();
+    private final AtomicInteger offersPublished = new AtomicInteger();
     private final List<Thread> threads = new ArrayList<>();
+    private volatile String currentOffer;
     private volatile boolean stopping;
 
-    private SimulatedMiner(String minerId, String apiKey, GpuProfile gpu, double speed, CoordinatorClient client,
+    /**
+     * @param offerPrice    the price of the miner's offers, or {@code null} outside marketplace mode
+     * @param offerDuration how long each offer stays on sale
+     */
+    private SimulatedMiner(String minerId, String apiKey, GpuProfile gpu, String region, BigDecimal registrationPrice,
+                           BigDecimal offerPrice, Duration offerDuration, double speed, CoordinatorClient client,
                            ReplayLedger ledger) {
         this.minerId = minerId;
         this.apiKey = apiKey;
         this.gpu = gpu;
+        this.region = region;
+        this.registrationPrice = registrationPrice;
+        this.offerPrice = offerPrice;
+        this.offerDuration = offerDuration;
         this.speed = speed;
         this.client = client;
         this.ledger = ledger;
     }
 
-    /** Registers a miner whose key the admin created; answers it ready to {@link #start()}. */
-    static SimulatedMiner register(String apiKey, GpuProfile gpu, String region, double speed,
+    /**
+     * Registers a miner whose key the admin created, publishes its first offer when it has an offer
+     * price, and answers it ready to {@link #start()}.
+     */
+    static SimulatedMiner register(String apiKey, GpuProfile gpu, String region, BigDecimal registrationPrice,
+                                   BigDecimal offerPrice, Duration offerDuration, double speed,
                                    CoordinatorClient client, ReplayLedger ledger) {
         Registration registration = new Registration(
                 new Capabilities(List.of(new Gpu(gpu.name(), gpu.memoryMb())), List.of(MODEL), "12.2",
                         List.of(JOB_TYPE)),
                 gpu.concurrency(),
                 region,
-                Money.format(gpu.unitPrice()),
+                Money.format(registrationPrice),
                 "tokens");
         JsonNode answer = client.expectOk(
                 Call.post("/v1/miners/register", "POST /v1/miners/register", apiKey, registration));
@@ -95,7 +130,16 @@ final class SimulatedMiner {
         if (minerId == null) {
             throw new IllegalStateException("POST /v1/miners/register answered no miner_id: " + answer);
         }
-        return new SimulatedMiner(minerId, apiKey, gpu, speed, client, ledger);
+        SimulatedMiner miner = new SimulatedMiner(minerId, apiKey, gpu, region, registrationPrice, offerPrice,
+                offerDuration, speed, client, ledger);
+        if (offerPrice != null) {
+            miner.publishOffer();
+        }
+        return miner;
+    }
+
+    int offersPublished() {
+        return offersPublished.get();
     }
 
     String minerId() {
@@ -157,7 +201,11 @@ final class SimulatedMiner {
     private void run(JsonNode job) {
         long handedOut = System.nanoTime();
         String jobId = job.path("job_id").asText();
-        ledger.handedOut(jobId, minerId, job.path("attempt").asInt(0), handedOut);
+        String unitPrice = job.path("price").asText(null);
+        String offerId = job.path("offer_id").asText(null);
+        ledger.handedOut(new ReplayLedger.Handout(jobId, minerId, job.path("attempt").asInt(0), unitPrice, offerId,
+                handedOut));
+        checkPrice(jobId, unitPrice, offerId);
         adjustHeartbeat(job.path("lease_expires_at").asText(null));
         int contextTokens = job.path("payload").path("context_tokens").asInt(0);
         int generatedTokens = job.path("payload").path("generated_tokens").asInt(0);
@@ -166,13 +214,13 @@ final class SimulatedMiner {
         inflight.incrementAndGet();
         try {
             pause(Pacing.scale(gpuTime, speed));
-            report(jobId, contextTokens, generatedTokens, gpuTime);
+            report(jobId, contextTokens, generatedTokens, gpuTime, unitPrice);
         } finally {
             inflight.decrementAndGet();
         }
     }
 
-    private void report(String jobId, int contextTokens, int generatedTokens, Duration gpuTime) {
+    private void report(String jobId, int contextTokens, int generatedTokens, Duration gpuTime, String unitPrice) {
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("text", "simulated completion of " + generatedTokens + " tokens");
         result.put("finish_reason", "length");
@@ -187,8 +235,8 @@ final class SimulatedMiner {
                     "POST /v1/miners/{job_id}/result", apiKey, new Result(result, metrics)));
             if (answer.ok() && "ok".equals(answer.body().path("status").asText())) {
                 ledger.completed(new ReplayLedger.Completion(jobId, minerId,
-                        answer.body().path("receipt_id").asText(null), units, Money.format(gpu.unitPrice()),
-                        resultSha256, System.nanoTime()));
+                        answer.body().path("receipt_id").asText(null), units, unitPrice, resultSha256,
+                        System.nanoTime()));
             } else {
                 ledger.rejected(jobId, minerId, answer.describe());
             }
@@ -209,6 +257,49 @@ final class SimulatedMiner {
             } catch (RuntimeException e) {
                 logger.warn("Miner [{}] heartbeat failed: [{}]", minerId, e.getMessage());
             }
+            if (offerPrice != null) {
+                renewOfferWhenEnded();
+            }
+        }
+    }
+
+    private void publishOffer() {
+        Offer offer = new Offer(JOB_TYPE, Money.format(offerPrice), "tokens", OFFER_JOBS,
+                new OfferTerms(gpu.name(), gpu.memoryMb() / 1024, List.of(MODEL), region),
+                (int) Math.min(offerDuration.toSeconds(), Integer.MAX_VALUE));
+        JsonNode published = client.expectOk(Call.post("/v1/marketplace/offers", "POST /v1/marketplace/offers",
+                apiKey, offer));
+        String offerId = published.path("offer_id").asText(null);
+        if (offerId == null) {
+            throw new IllegalStateException("POST /v1/marketplace/offers answered no offer_id: " + published);
+        }
+        offers.put(offerId, offerPrice);
+        currentOffer = offerId;
+        offersPublished.incrementAndGet();
+    }
+
+    /** Publishes a new offer once the current one is used up, expired or withdrawn. */
+    private void renewOfferWhenEnded() {
+        try {
+            Answer answer = client.send(Call.get("/v1/marketplace/offers/" + currentOffer,
+                    "GET /v1/marketplace/offers/{offer_id}", apiKey));
+            boolean onSale = answer.ok() && "active".equals(answer.body().path("status").asText())
+                    && answer.body().path("jobs_left").asInt(0) > 0;
+            if (!onSale) {
+                publishOffer();
+            }
+        } catch (RuntimeException e) {
+            logger.warn("Miner [{}] could not renew its offer: [{}]", minerId, e.getMessage());
+        }
+    }
+
+    /** A miner runs jobs only at prices it asked; anything else is the coordinator's mistake. */
+    private void checkPrice(String jobId, String unitPrice, String offerId) {
+        BigDecimal asked = offerId == null ? registrationPrice : offers.get(offerId);
+        String terms = offerId == null ? "its registration price " + Money.format(registrationPrice)
+                : "offer " + offerId + (asked == null ? ", not one of its own" : " at " + Money.format(asked));
+        if (asked == null || !ReplayMoney.sameAmount(unitPrice, asked)) {
+            ledger.mispriced(jobId + ": assigned to " + minerId + " at " + unitPrice + " under " + terms);
         }
     }
 

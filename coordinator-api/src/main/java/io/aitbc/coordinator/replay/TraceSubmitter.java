@@ -2,6 +2,7 @@ package io.aitbc.coordinator.replay;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aitbc.coordinator.common.api.Money;
 import io.aitbc.coordinator.replay.CoordinatorClient.Answer;
 import io.aitbc.coordinator.replay.CoordinatorClient.Call;
 
@@ -19,11 +20,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Each submission carries an {@code Idempotency-Key} made of the run and the row, so a retry
  * after a lost answer can never create a second job for one row.
+ *
+ * <p>In marketplace mode every second row goes to the market: its job names the market budget as
+ * {@code max_price}, and the client then accepts the cheapest offer for it.
  */
 final class TraceSubmitter {
 
     /** The body of {@code POST /v1/jobs}. */
-    record SubmitJob(String type, String name, JsonNode payload, Integer ttlSeconds) {
+    record SubmitJob(String type, String name, JsonNode payload, String maxPrice, Integer ttlSeconds) {
     }
 
     static final int IN_FLIGHT_AT_FULL_SPEED = 16;
@@ -36,12 +40,14 @@ final class TraceSubmitter {
     private final String traceName;
     private final double speed;
     private final Integer ttlSeconds;
+    private final OfferBuyer buyer;
     private final Semaphore inFlight;
     private final AtomicInteger lagSamples = new AtomicInteger();
     private final long[] lagNanos;
 
+    /** @param buyer buys every second job through an offer, or {@code null} outside marketplace mode */
     TraceSubmitter(CoordinatorClient client, ReplayLedger ledger, String apiKey, String runId, String traceName,
-                   double speed, Integer ttlSeconds, int rows) {
+                   double speed, Integer ttlSeconds, OfferBuyer buyer, int rows) {
         this.client = client;
         this.ledger = ledger;
         this.apiKey = apiKey;
@@ -49,6 +55,7 @@ final class TraceSubmitter {
         this.traceName = traceName;
         this.speed = speed;
         this.ttlSeconds = ttlSeconds;
+        this.buyer = buyer;
         this.inFlight = new Semaphore(speed == 0 ? IN_FLIGHT_AT_FULL_SPEED : IN_FLIGHT_PACED);
         this.lagNanos = new long[rows];
     }
@@ -80,8 +87,10 @@ final class TraceSubmitter {
     private void submit(TraceRow row, long dueNanos) {
         ObjectNode payload = payload(row);
         String payloadSha256 = Digests.sha256(payload);
-        Call call = Call.post("/v1/jobs", "POST /v1/jobs", apiKey,
-                        new SubmitJob(SimulatedMiner.JOB_TYPE, traceName + " line " + row.line(), payload, ttlSeconds))
+        boolean toMarket = buyer != null && row.line() % 2 == 0;
+        String maxPrice = toMarket ? Money.format(GpuProfile.marketBudget()) : null;
+        Call call = Call.post("/v1/jobs", "POST /v1/jobs", apiKey, new SubmitJob(SimulatedMiner.JOB_TYPE,
+                        traceName + " line " + row.line(), payload, maxPrice, ttlSeconds))
                 .withIdempotencyKey(runId + "-" + row.line());
         long sent = System.nanoTime();
         recordLag(sent - dueNanos);
@@ -91,26 +100,26 @@ final class TraceSubmitter {
         } catch (RuntimeException e) {
             answer = CompletableFuture.failedFuture(e);
         }
-        answer.whenComplete((value, error) -> {
-            try {
-                accept(row, payloadSha256, sent, value, error);
-            } finally {
-                inFlight.release();
-            }
-        });
+        answer.handle((value, error) -> accept(row, payloadSha256, sent, value, error))
+                .thenCompose(jobId -> jobId != null && toMarket
+                        ? buyer.buy(jobId)
+                        : CompletableFuture.completedFuture(null))
+                .whenComplete((done, error) -> inFlight.release());
     }
 
-    private void accept(TraceRow row, String payloadSha256, long sent, Answer answer, Throwable error) {
+    /** Records the answer; answers the job's id when the coordinator accepted the row. */
+    private String accept(TraceRow row, String payloadSha256, long sent, Answer answer, Throwable error) {
         if (error != null) {
             ledger.submitFailed(row, String.valueOf(error.getCause() == null ? error : error.getCause()));
-            return;
+            return null;
         }
         String jobId = answer.body().path("job_id").asText(null);
         if (answer.status() != 201 || jobId == null) {
             ledger.submitFailed(row, answer.describe());
-            return;
+            return null;
         }
         ledger.submitted(row, jobId, payloadSha256, sent, System.nanoTime());
+        return jobId;
     }
 
     /** The job's payload: the request's size, and where it came from, for whoever reads the job later. */

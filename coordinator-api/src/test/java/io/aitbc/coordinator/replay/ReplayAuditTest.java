@@ -2,6 +2,8 @@ package io.aitbc.coordinator.replay;
 
 import io.aitbc.coordinator.replay.ReplayAudit.Findings;
 import io.aitbc.coordinator.replay.ReplayLedger.Completion;
+import io.aitbc.coordinator.replay.ReplayLedger.Handout;
+import io.aitbc.coordinator.replay.ReplayLedger.Purchase;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -99,7 +101,7 @@ class ReplayAuditTest {
     @Test
     void oneAttemptHandedToTwoMinersIsADuplicate() {
         completedOnce("job_a", 1, 0, 10, 25);
-        ledger.handedOut("job_a", "miner_2", 1, 12 * MS);
+        handOut("job_a", "miner_2", 1, 12 * MS);
 
         Findings findings = audit();
 
@@ -111,7 +113,7 @@ class ReplayAuditTest {
     @Test
     void aJobHandedOutAgainAfterItCompletedIsADuplicate() {
         completedOnce("job_a", 1, 0, 10, 25);
-        ledger.handedOut("job_a", "miner_2", 2, 30 * MS);
+        handOut("job_a", "miner_2", 2, 30 * MS);
 
         assertThat(audit().duplicated()).containsExactly("job_a: handed out to miner_2 after it was completed");
     }
@@ -119,8 +121,8 @@ class ReplayAuditTest {
     @Test
     void aNewAttemptAfterALapsedLeaseIsAllowedAndCounted() {
         submit("job_a", 1, 0);
-        ledger.handedOut("job_a", "miner_1", 1, 10 * MS);
-        ledger.handedOut("job_a", "miner_2", 2, 70_000 * MS);
+        handOut("job_a", "miner_1", 1, 10 * MS);
+        handOut("job_a", "miner_2", 2, 70_000 * MS);
         complete("job_a", "miner_2", "rcpt_a", 70_010 * MS);
         finalStates.put("job_a", new FinalState("job_a", "completed", "miner_2", "rcpt_a"));
         receipts.put("job_a", new ReceiptOutcome("job_a", true, List.of()));
@@ -135,7 +137,7 @@ class ReplayAuditTest {
     @Test
     void aJobCompletedByTwoMinersIsADuplicate() {
         completedOnce("job_a", 1, 0, 10, 25);
-        ledger.handedOut("job_a", "miner_2", 2, 20 * MS);
+        handOut("job_a", "miner_2", 2, 20 * MS);
         complete("job_a", "miner_2", "rcpt_other", 26 * MS);
 
         assertThat(audit().duplicated()).singleElement().asString().startsWith("job_a: completed 2 times");
@@ -184,8 +186,41 @@ class ReplayAuditTest {
     }
 
     @Test
+    void aBoughtJobMustReachTheOffersMinerAtTheOffersPrice() {
+        // given
+        submit("job_a", 1, 0);
+        ledger.purchased(new Purchase("job_a", "offer_1", "miner_1", "0.0000021"));
+        ledger.handedOut(new Handout("job_a", "miner_1", 1, "0.00000210", "offer_1", 10 * MS));
+        complete("job_a", "miner_1", "rcpt_a", 20 * MS);
+        finalStates.put("job_a", new FinalState("job_a", "completed", "miner_1", "rcpt_a"));
+        receipts.put("job_a", new ReceiptOutcome("job_a", true, List.of()));
+        submit("job_b", 2, 0);
+        ledger.purchased(new Purchase("job_b", "offer_1", "miner_1", "0.0000021"));
+        ledger.handedOut(new Handout("job_b", "miner_2", 1, "0.000006", null, 10 * MS));
+        complete("job_b", "miner_2", "rcpt_b", 20 * MS);
+        finalStates.put("job_b", new FinalState("job_b", "completed", "miner_2", "rcpt_b"));
+        receipts.put("job_b", new ReceiptOutcome("job_b", true, List.of()));
+
+        // when
+        Findings findings = audit();
+
+        // then
+        assertThat(findings.mismatched()).containsExactly("job_b: bought through offer_1 of miner_1 at 0.0000021,"
+                + " but handed to miner_2 through null at 0.000006");
+    }
+
+    @Test
+    void aJobAssignedAtAPriceItsMinerNeverAskedFails() {
+        completedOnce("job_a", 1, 0, 10, 25);
+        ledger.mispriced("job_a: assigned to miner_1 at 0.1 without an offer; it registered at 0.000002");
+
+        assertThat(audit().mismatched()).containsExactly(
+                "job_a: assigned to miner_1 at 0.1 without an offer; it registered at 0.000002");
+    }
+
+    @Test
     void jobsTheReplayDidNotSubmitAreCountedApart() {
-        ledger.handedOut("job_old", "miner_1", 1, 5 * MS);
+        handOut("job_old", "miner_1", 1, 5 * MS);
 
         Findings findings = audit();
 
@@ -200,10 +235,14 @@ class ReplayAuditTest {
     /** A job submitted at {@code sentMs}, handed to miner_1 at {@code handedMs}, completed at {@code doneMs}. */
     private void completedOnce(String jobId, int line, long sentMs, long handedMs, long doneMs) {
         submit(jobId, line, sentMs);
-        ledger.handedOut(jobId, "miner_1", 1, handedMs * MS);
+        handOut(jobId, "miner_1", 1, handedMs * MS);
         complete(jobId, "miner_1", "rcpt_" + jobId, doneMs * MS);
         finalStates.put(jobId, new FinalState(jobId, "completed", "miner_1", "rcpt_" + jobId));
         receipts.put(jobId, new ReceiptOutcome(jobId, true, List.of()));
+    }
+
+    private void handOut(String jobId, String minerId, int attempt, long atNanos) {
+        ledger.handedOut(new Handout(jobId, minerId, attempt, "0.000002", null, atNanos));
     }
 
     private void submit(String jobId, int line, long sentMs) {

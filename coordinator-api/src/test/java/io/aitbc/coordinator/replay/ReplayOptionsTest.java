@@ -34,6 +34,16 @@ class ReplayOptionsTest {
         assertThat(options.limit()).isZero();
         assertThat(options.speed()).isEqualTo(1.0);
         assertThat(options.miners()).isEqualTo(4);
+        assertThat(options.marketplace()).isFalse();
+    }
+
+    @Test
+    void marketplaceModeIsAFlagWithoutValue() {
+        ReplayOptions options = ReplayOptions.parse(new String[] {"--url", "http://localhost:8011",
+                "--api-key", "k", "--marketplace", "--trace", "t.csv"}, Map.of());
+
+        assertThat(options.marketplace()).isTrue();
+        assertThat(options.trace()).isEqualTo(Path.of("t.csv"));
     }
 
     @Test

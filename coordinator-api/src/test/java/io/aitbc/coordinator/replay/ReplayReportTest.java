@@ -75,7 +75,7 @@ class ReplayReportTest {
     @Test
     void aReplayWithNothingCompletedHasARateOfZero() {
         ReplayReport report = new ReplayReport("t.csv", 0, Map.of("GPU", 1), findings(List.of(), List.of()), 0, 0,
-                0, LatencySummary.EMPTY, 0, 0, Map.of(), Map.of(), Map.of(), List.of());
+                0, LatencySummary.EMPTY, 0, 0, Map.of(), Map.of(), Map.of(), List.of(), null);
 
         assertThat(report.jobsPerSecond()).isZero();
     }
@@ -86,7 +86,7 @@ class ReplayReportTest {
                 "GET /v1/receipts/{job_id} 404 RECEIPT_NOT_FOUND", 2L));
         return new ReplayReport("AzureLLMInferenceTrace_conv.csv", 0, Map.of("NVIDIA H100", 2, "NVIDIA L40S", 2),
                 findings, 12_500_000_000L, 10_000_000_000L, 1_000_000_000L, LatencySummary.EMPTY, 4_000, 7,
-                problems, Map.of(), Map.of("POST /v1/jobs", new LatencySummary(1_000, 1, 2, 3, 4)), rejections);
+                problems, Map.of(), Map.of("POST /v1/jobs", new LatencySummary(1_000, 1, 2, 3, 4)), rejections, null);
     }
 
     private static Findings findings(List<String> lost, List<String> unfinished) {
