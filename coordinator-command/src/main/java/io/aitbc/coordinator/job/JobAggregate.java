@@ -116,7 +116,8 @@ class JobAggregate {
     @CommandHandler
     void handle(ReserveJobCommand command) {
         if (!Objects.equals(clientId, command.clientId())) {
-            throw new CommandRejectedException("JOB_NOT_FOUND", "No job " + command.jobId() + " is visible to this key");
+            throw new CommandRejectedException("JOB_NOT_FOUND",
+                    "No job " + command.jobId() + " is visible to this key");
         }
         requireStatus(JobStatus.QUEUED, "reserved");
         Instant now = now();

@@ -122,7 +122,8 @@ class JobReservationTest {
     void lapsedJobGoesToAnyMinerAtItsOwnPrice() {
         Instant after = RESERVED_UNTIL.plusSeconds(1);
         fixture.givenCurrentTime(SUBMITTED_AT)
-                .andGiven(submitted(), reserved(), new JobReservationLapsedEvent(JOB, MINER, OFFER, TXN, RESERVED_UNTIL))
+                .andGiven(submitted(), reserved(),
+                        new JobReservationLapsedEvent(JOB, MINER, OFFER, TXN, RESERVED_UNTIL))
                 .andGivenCurrentTime(after)
                 .when(new AssignJobCommand(JOB, OTHER_MINER, null, new BigDecimal("0.4"), "job", after.plusSeconds(60)))
                 .expectEvents(new JobAssignedEvent(JOB, OTHER_MINER, null, new BigDecimal("0.4"), "job", 1, after,

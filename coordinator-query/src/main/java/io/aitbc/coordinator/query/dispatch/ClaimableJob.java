@@ -2,6 +2,14 @@ package io.aitbc.coordinator.query.dispatch;
 
 import java.math.BigDecimal;
 
-/** A queued job locked for one poll; {@code reservedOfferId} is set when a client reserved it. */
-public record ClaimableJob(String jobId, String reservedOfferId, BigDecimal reservedPrice) {
+/**
+ * A queued job locked for one poll; the {@code reserved…} terms are set when a client reserved it
+ * through an offer.
+ */
+public record ClaimableJob(String jobId, String type, String reservedOfferId, BigDecimal reservedPrice,
+                           String reservedUnitType) {
+
+    public boolean isReserved() {
+        return reservedOfferId != null;
+    }
 }

@@ -6,9 +6,11 @@ import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 import org.springframework.stereotype.Repository;
 
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import static io.aitbc.coordinator.query.infra.Times.instant;
@@ -45,6 +47,16 @@ public class DispatchRepository {
      * reserved for this miner come first; jobs reserved for another miner are never offered.
      */
     public Optional<ClaimableJob> lockNextClaimable(MinerProfile miner, List<String> acceptedTypes) {
+        return lockNextClaimable(miner, acceptedTypes, Map.of());
+    }
+
+    /**
+     * As {@link #lockNextClaimable(MinerProfile, List)}, where the miner asks {@code askByType} for the
+     * job types it has offers on sale for, and its registration price for every other type: an
+     * unreserved job qualifies when its {@code max_price} is absent or covers that ask.
+     */
+    public Optional<ClaimableJob> lockNextClaimable(MinerProfile miner, List<String> acceptedTypes,
+                                                    Map<String, BigDecimal> askByType) {
         Condition matches = JOB_QUEUE.CLAIMABLE.isTrue()
                 .and(JOB_QUEUE.RESERVED_MINER_ID.isNull().or(JOB_QUEUE.RESERVED_MINER_ID.eq(miner.minerId())))
                 .and(JOB_QUEUE.REQ_REGION.isNull().or(JOB_QUEUE.REQ_REGION.eq(miner.region())))
@@ -60,12 +72,11 @@ public class DispatchRepository {
         if (!acceptedTypes.isEmpty()) {
             matches = matches.and(JOB_QUEUE.TYPE.in(acceptedTypes));
         }
-        if (miner.unitPrice() != null) {
-            matches = matches.and(JOB_QUEUE.MAX_PRICE.isNull()
-                    .or(JOB_QUEUE.MAX_PRICE.ge(miner.unitPrice()))
-                    .or(JOB_QUEUE.RESERVED_MINER_ID.eq(miner.minerId())));
-        }
-        return dsl.select(JOB_QUEUE.JOB_ID, JOB_QUEUE.RESERVED_OFFER_ID, JOB_QUEUE.RESERVED_PRICE)
+        matches = matches.and(JOB_QUEUE.MAX_PRICE.isNull()
+                .or(JOB_QUEUE.RESERVED_MINER_ID.eq(miner.minerId()))
+                .or(priceCovered(miner, askByType)));
+        return dsl.select(JOB_QUEUE.JOB_ID, JOB_QUEUE.TYPE, JOB_QUEUE.RESERVED_OFFER_ID, JOB_QUEUE.RESERVED_PRICE,
+                        JOB_QUEUE.RESERVED_UNIT_TYPE)
                 .from(JOB_QUEUE)
                 .where(matches)
                 .orderBy(JOB_QUEUE.RESERVED_MINER_ID.isNull().asc(), JOB_QUEUE.SUBMITTED_AT, JOB_QUEUE.JOB_ID)
@@ -73,7 +84,17 @@ public class DispatchRepository {
                 .forUpdate()
                 .skipLocked()
                 .fetchOptional()
-                .map(row -> new ClaimableJob(row.value1(), row.value2(), row.value3()));
+                .map(row -> new ClaimableJob(row.value1(), row.value2(), row.value3(), row.value4(), row.value5()));
+    }
+
+    private static Condition priceCovered(MinerProfile miner, Map<String, BigDecimal> askByType) {
+        Condition covered = DSL.falseCondition();
+        for (Map.Entry<String, BigDecimal> ask : askByType.entrySet()) {
+            covered = covered.or(JOB_QUEUE.TYPE.eq(ask.getKey()).and(JOB_QUEUE.MAX_PRICE.ge(ask.getValue())));
+        }
+        Condition otherTypes = askByType.isEmpty() ? DSL.noCondition() : JOB_QUEUE.TYPE.notIn(askByType.keySet());
+        BigDecimal registered = miner.unitPrice() == null ? BigDecimal.ZERO : miner.unitPrice();
+        return covered.or(otherTypes.and(JOB_QUEUE.MAX_PRICE.ge(registered)));
     }
 
     /** Locks one passed time limit that no other node is handling, skipping the given jobs. */

@@ -9,6 +9,8 @@ import io.aitbc.coordinator.job.api.JobLeaseRenewedEvent;
 import io.aitbc.coordinator.job.api.JobProgressReportedEvent;
 import io.aitbc.coordinator.job.api.JobRequeuedEvent;
 import io.aitbc.coordinator.job.api.JobRequirements;
+import io.aitbc.coordinator.job.api.JobReservationLapsedEvent;
+import io.aitbc.coordinator.job.api.JobReservedEvent;
 import io.aitbc.coordinator.job.api.JobSubmittedEvent;
 import org.axonframework.config.ProcessingGroup;
 import org.axonframework.eventhandling.EventHandler;
@@ -68,9 +70,41 @@ class JobQueueProjection {
         dsl.update(JOB_QUEUE)
                 .set(JOB_QUEUE.CLAIMABLE, false)
                 .set(JOB_QUEUE.MINER_ID, event.minerId())
+                .setNull(JOB_QUEUE.RESERVED_MINER_ID)
+                .setNull(JOB_QUEUE.RESERVED_OFFER_ID)
+                .setNull(JOB_QUEUE.RESERVED_PRICE)
+                .setNull(JOB_QUEUE.RESERVED_UNIT_TYPE)
+                .setNull(JOB_QUEUE.RESERVED_UNTIL)
                 .where(JOB_QUEUE.JOB_ID.eq(event.jobId()))
                 .execute();
         upsertDeadline(event.jobId(), LEASE, event.attempt(), event.leaseExpiresAt());
+    }
+
+    /** Only the reserved miner may take the job now; its waiting poll is woken to do so. */
+    @EventHandler
+    void on(JobReservedEvent event) {
+        dsl.update(JOB_QUEUE)
+                .set(JOB_QUEUE.RESERVED_MINER_ID, event.minerId())
+                .set(JOB_QUEUE.RESERVED_OFFER_ID, event.offerId())
+                .set(JOB_QUEUE.RESERVED_PRICE, event.unitPrice())
+                .set(JOB_QUEUE.RESERVED_UNIT_TYPE, event.unitType())
+                .set(JOB_QUEUE.RESERVED_UNTIL, utc(event.reservedUntil()))
+                .where(JOB_QUEUE.JOB_ID.eq(event.jobId()))
+                .execute();
+        signals.jobQueued();
+    }
+
+    @EventHandler
+    void on(JobReservationLapsedEvent event) {
+        dsl.update(JOB_QUEUE)
+                .setNull(JOB_QUEUE.RESERVED_MINER_ID)
+                .setNull(JOB_QUEUE.RESERVED_OFFER_ID)
+                .setNull(JOB_QUEUE.RESERVED_PRICE)
+                .setNull(JOB_QUEUE.RESERVED_UNIT_TYPE)
+                .setNull(JOB_QUEUE.RESERVED_UNTIL)
+                .where(JOB_QUEUE.JOB_ID.eq(event.jobId()))
+                .execute();
+        signals.jobQueued();
     }
 
     @EventHandler
