@@ -1,15 +1,19 @@
 package io.aitbc.coordinator.gateway.miner;
 
 import io.aitbc.coordinator.common.api.CommandRejectedException;
+import io.aitbc.coordinator.common.api.Ids;
 import io.aitbc.coordinator.common.api.Money;
 import io.aitbc.coordinator.gateway.web.RequestContext;
 import io.aitbc.coordinator.job.api.AssignJobCommand;
 import io.aitbc.coordinator.job.api.FindJobQuery;
 import io.aitbc.coordinator.job.api.JobView;
+import io.aitbc.coordinator.offer.api.MatchOfferCommand;
 import io.aitbc.coordinator.query.dispatch.ClaimableJob;
 import io.aitbc.coordinator.query.dispatch.DispatchRepository;
 import io.aitbc.coordinator.query.dispatch.JobArrivals;
 import io.aitbc.coordinator.query.dispatch.MinerProfile;
+import io.aitbc.coordinator.query.offer.MarketRepository;
+import io.aitbc.coordinator.query.offer.OfferTerms;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.axonframework.commandhandling.GenericCommandMessage;
 import org.axonframework.commandhandling.gateway.CommandGateway;
@@ -29,7 +33,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -40,6 +46,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>A claim locks the oldest matching row of {@code job_queue} with {@code FOR UPDATE SKIP LOCKED}
  * and assigns the job in the same transaction; the assignment's event makes the row unclaimable
  * before the lock is released, so no two miners ever get one job, on one node or many.
+ *
+ * <p>Prices: a job reserved for the miner goes at its reservation's terms; any other job at the
+ * miner's cheapest offer on sale for its type, which uses one of that offer's jobs in the same
+ * transaction, or else at the miner's registration price (docs/marketplace.md).
  *
  * <p>A poll that finds nothing waits without a thread: it registers a waiter, and every
  * {@link JobArrivals} signal (a job queued on any node) wakes all waiters to try again, until the
@@ -52,15 +62,18 @@ class JobDispatcher {
     private static final int MAX_CLAIM_TRIES = 5;
 
     private final DispatchRepository repository;
+    private final MarketRepository market;
     private final CommandGateway commandGateway;
     private final QueryGateway queryGateway;
     private final TransactionTemplate transactions;
     private final Clock clock;
     private final Set<Sinks.Empty<Void>> waiters = ConcurrentHashMap.newKeySet();
 
-    JobDispatcher(DispatchRepository repository, CommandGateway commandGateway, QueryGateway queryGateway,
-                  TransactionTemplate transactions, JobArrivals arrivals, Clock clock, MeterRegistry meters) {
+    JobDispatcher(DispatchRepository repository, MarketRepository market, CommandGateway commandGateway,
+                  QueryGateway queryGateway, TransactionTemplate transactions, JobArrivals arrivals, Clock clock,
+                  MeterRegistry meters) {
         this.repository = repository;
+        this.market = market;
         this.commandGateway = commandGateway;
         this.queryGateway = queryGateway;
         this.transactions = transactions;
@@ -133,20 +146,35 @@ class JobDispatcher {
 
     private Optional<String> claimInTransaction(RequestContext context, MinerProfile miner, List<String> types,
                                                 Duration lease) {
-        Optional<ClaimableJob> candidate = repository.lockNextClaimable(miner, types);
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+        Map<String, OfferTerms> offers = market.cheapestOffersOf(miner.minerId(), now);
+        Map<String, BigDecimal> askByType = new LinkedHashMap<>();
+        offers.forEach((type, terms) -> askByType.put(type, terms.price()));
+        Optional<ClaimableJob> candidate = repository.lockNextClaimable(miner, types, askByType);
         if (candidate.isEmpty()) {
             return Optional.empty();
         }
         ClaimableJob job = candidate.get();
-        BigDecimal unitPrice = job.reservedPrice() != null ? job.reservedPrice()
+        OfferTerms offer = job.isReserved() ? null : offers.get(job.type());
+        String offerId = job.isReserved() ? job.reservedOfferId() : offer == null ? null : offer.offerId();
+        BigDecimal unitPrice = job.isReserved() ? job.reservedPrice()
+                : offer != null ? offer.price()
                 : miner.unitPrice() != null ? miner.unitPrice() : BigDecimal.ZERO;
-        String unitType = miner.unitType() != null ? miner.unitType() : Money.UNIT_JOB;
-        Instant leaseEnd = clock.instant().truncatedTo(ChronoUnit.MILLIS).plus(lease);
-        var command = new AssignJobCommand(job.jobId(), miner.minerId(), job.reservedOfferId(), unitPrice, unitType,
-                leaseEnd);
+        String unitType = job.isReserved() ? job.reservedUnitType()
+                : offer != null ? offer.unitType()
+                : miner.unitType() != null ? miner.unitType() : Money.UNIT_JOB;
+        var command = new AssignJobCommand(job.jobId(), miner.minerId(), offerId, unitPrice,
+                unitType == null ? Money.UNIT_JOB : unitType, now.plus(lease));
         commandGateway.sendAndWait(GenericCommandMessage.asCommandMessage(command).andMetaData(context.metaData()));
+        if (offer != null) {
+            // sold through the offer: a lost race for its last job rolls the assignment back and the claim retries
+            var use = new MatchOfferCommand(offer.offerId(), Ids.newId("txn", now), job.jobId(), miner.minerId(),
+                    job.type());
+            commandGateway.sendAndWait(GenericCommandMessage.asCommandMessage(use).andMetaData(context.metaData()));
+        }
         MDC.put("job_id", job.jobId());
-        logger.debug("Assigned job [{}] to miner [{}]", job.jobId(), miner.minerId());
+        logger.debug("Assigned job [{}] to miner [{}] at [{}] per [{}] through offer [{}]", job.jobId(),
+                miner.minerId(), unitPrice, unitType, offerId);
         return Optional.of(job.jobId());
     }
 

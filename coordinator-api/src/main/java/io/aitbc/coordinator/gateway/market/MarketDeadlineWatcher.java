@@ -1,0 +1,140 @@
+package io.aitbc.coordinator.gateway.market;
+
+import io.aitbc.coordinator.job.api.ReleaseJobReservationCommand;
+import io.aitbc.coordinator.offer.api.ExpireOfferCommand;
+import io.aitbc.coordinator.offer.api.ReleaseOfferSlotCommand;
+import io.aitbc.coordinator.query.offer.DueMarketDeadline;
+import io.aitbc.coordinator.query.offer.MarketRepository;
+import org.axonframework.commandhandling.GenericCommandMessage;
+import org.axonframework.commandhandling.gateway.CommandGateway;
+import org.axonframework.messaging.MetaData;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Fires the marketplace's time limits from {@code market_deadline}: offers that expire, and
+ * reservations whose miner did not take the job in time.
+ *
+ * <p>The rows are kept by a projection in the transactions of the events that set them, so they
+ * survive restarts. Each due row is locked with {@code SKIP LOCKED} (one node handles it) and its
+ * commands run in the transaction holding that lock. A reservation is settled in one transaction:
+ * the job is asked what became of it (job first, the order every transaction touching both uses),
+ * and unless its miner took it, the offer gets the job back. So an offer's slot is released exactly
+ * when its job will never run under the offer: the reservation lapsed, or the job was canceled,
+ * expired or failed while reserved.
+ */
+@Component
+class MarketDeadlineWatcher implements SmartLifecycle {
+
+    private static final Logger logger = LoggerFactory.getLogger(MarketDeadlineWatcher.class);
+    private static final int MAX_PER_ROUND = 500;
+    private static final MetaData SYSTEM = MetaData.from(Map.of("principal", "coordinator", "role", "system"));
+
+    private final MarketRepository repository;
+    private final CommandGateway commandGateway;
+    private final TransactionTemplate transactions;
+    private final Clock clock;
+    private final Duration interval;
+    private ScheduledExecutorService scheduler;
+
+    MarketDeadlineWatcher(MarketRepository repository, CommandGateway commandGateway,
+                          TransactionTemplate transactions, Clock clock,
+                          @Value("${coordinator.jobs.deadline-check-interval:250ms}") Duration interval) {
+        this.repository = repository;
+        this.commandGateway = commandGateway;
+        this.transactions = transactions;
+        this.clock = clock;
+        this.interval = interval;
+    }
+
+    @Override
+    public void start() {
+        scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "market-deadlines");
+            thread.setDaemon(true);
+            return thread;
+        });
+        scheduler.scheduleWithFixedDelay(this::fireDue, interval.toMillis(), interval.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void stop() {
+        scheduler.shutdownNow();
+    }
+
+    @Override
+    public boolean isRunning() {
+        return scheduler != null && !scheduler.isShutdown();
+    }
+
+    /** Fires every limit due now, each in its own transaction; one that did not fire waits a round. */
+    void fireDue() {
+        Set<String> tried = new HashSet<>();
+        for (int round = 0; round < MAX_PER_ROUND; round++) {
+            Optional<DueMarketDeadline> due;
+            try {
+                due = transactions.execute(status -> fireNext(tried));
+            } catch (RuntimeException e) {
+                // a command changed the same offer or job at the same moment; looked at again next round
+                logger.debug("A marketplace deadline did not fire this round: [{}]", e.getMessage());
+                continue;
+            }
+            if (due == null || due.isEmpty()) {
+                return;
+            }
+        }
+    }
+
+    private Optional<DueMarketDeadline> fireNext(Set<String> tried) {
+        Optional<DueMarketDeadline> due = repository.lockNextDue(clock.instant(), tried);
+        if (due.isEmpty()) {
+            return Optional.empty();
+        }
+        DueMarketDeadline deadline = due.get();
+        tried.add(deadline.deadlineId());
+        if (deadline.isReservation()) {
+            settleReservation(deadline);
+        } else {
+            Boolean expired = send(new ExpireOfferCommand(deadline.offerId()));
+            logger.debug("Expiry of offer [{}] due at [{}] fired: [{}]", deadline.offerId(), deadline.dueAt(),
+                    expired);
+        }
+        return due;
+    }
+
+    private void settleReservation(DueMarketDeadline deadline) {
+        repository.lockQueuedJob(deadline.jobId());
+        ReleaseJobReservationCommand.Outcome outcome =
+                send(new ReleaseJobReservationCommand(deadline.jobId(), deadline.deadlineId()));
+        if (outcome == ReleaseJobReservationCommand.Outcome.HELD) {
+            return;
+        }
+        if (outcome != ReleaseJobReservationCommand.Outcome.SETTLED) {
+            String reason = outcome == ReleaseJobReservationCommand.Outcome.LAPSED
+                    ? ReleaseOfferSlotCommand.RESERVATION_LAPSED : ReleaseOfferSlotCommand.JOB_ENDED;
+            Boolean released = send(new ReleaseOfferSlotCommand(deadline.offerId(), deadline.deadlineId(), reason));
+            logger.info("Reservation [{}] of job [{}] ended unused; offer [{}] got its job back: [{}]",
+                    deadline.deadlineId(), deadline.jobId(), deadline.offerId(), released);
+        }
+        repository.deleteDeadline(deadline);
+    }
+
+    private <R> R send(Object command) {
+        return commandGateway.sendAndWait(GenericCommandMessage.asCommandMessage(command).andMetaData(SYSTEM));
+    }
+}
