@@ -86,6 +86,7 @@ final class ReplayRun {
         this.client = new CoordinatorClient(options.url(), tally);
     }
 
+    // longer than most methods on purpose: the phases and their order read in one place
     ReplayReport run() throws InterruptedException {
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "replay-progress");
