@@ -155,7 +155,8 @@ public final class ReceiptVerifierCli {
             writeAtomically(seenFile, latest.text() + "\n" + signatureBlock(latest));
             return VALID;
         } catch (IOException | IllegalArgumentException e) {
-            return invalid(List.of(e.getMessage()));
+            // a connection failure often has no message of its own
+            return invalid(List.of(e.getMessage() != null ? e.getMessage() : "cannot reach " + url + ": " + e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return invalid(List.of("interrupted"));
