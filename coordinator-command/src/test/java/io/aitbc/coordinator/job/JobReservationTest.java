@@ -1,6 +1,7 @@
 package io.aitbc.coordinator.job;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.aitbc.coordinator.common.api.CommandRejectedException;
 import io.aitbc.coordinator.job.api.AssignJobCommand;
 import io.aitbc.coordinator.job.api.JobAssignedEvent;
 import io.aitbc.coordinator.job.api.JobCanceledEvent;
@@ -14,6 +15,8 @@ import io.aitbc.coordinator.job.api.ReleaseJobReservationCommand.Outcome;
 import io.aitbc.coordinator.job.api.ReserveJobCommand;
 import org.axonframework.test.aggregate.AggregateTestFixture;
 import org.axonframework.test.aggregate.FixtureConfiguration;
+import org.hamcrest.FeatureMatcher;
+import org.hamcrest.Matcher;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,7 +28,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.stream.Stream;
 
-import static io.aitbc.coordinator.common.api.Rejections.rejectedWith;
+import static org.hamcrest.Matchers.equalTo;
 
 /** A queued job reserved for an offer's miner: who may take it, at what terms, and when it lapses. */
 class JobReservationTest {
@@ -172,5 +175,15 @@ class JobReservationTest {
 
     private static JobCanceledEvent canceled() {
         return new JobCanceledEvent(JOB, null, JobStatus.QUEUED, CLIENT, RESERVED_AT.plusSeconds(1));
+    }
+
+    /** A rejection with the given contract code; the gateway answers the code's HTTP status. */
+    private static Matcher<CommandRejectedException> rejectedWith(String code) {
+        return new FeatureMatcher<>(equalTo(code), "a command rejected with code", "code") {
+            @Override
+            protected String featureValueOf(CommandRejectedException rejection) {
+                return rejection.code();
+            }
+        };
     }
 }

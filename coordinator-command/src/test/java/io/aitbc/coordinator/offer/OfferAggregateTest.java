@@ -1,5 +1,6 @@
 package io.aitbc.coordinator.offer;
 
+import io.aitbc.coordinator.common.api.CommandRejectedException;
 import io.aitbc.coordinator.job.api.JobRequirements;
 import io.aitbc.coordinator.offer.api.AcceptOfferCommand;
 import io.aitbc.coordinator.offer.api.ExpireOfferCommand;
@@ -16,6 +17,8 @@ import io.aitbc.coordinator.offer.api.ReleaseOfferSlotCommand;
 import io.aitbc.coordinator.offer.api.WithdrawOfferCommand;
 import org.axonframework.test.aggregate.AggregateTestFixture;
 import org.axonframework.test.aggregate.FixtureConfiguration;
+import org.hamcrest.FeatureMatcher;
+import org.hamcrest.Matcher;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,7 +30,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.stream.Stream;
 
-import static io.aitbc.coordinator.common.api.Rejections.rejectedWith;
+import static org.hamcrest.Matchers.equalTo;
 
 class OfferAggregateTest {
 
@@ -333,5 +336,15 @@ class OfferAggregateTest {
 
     private static OfferExpiredEvent expired(int jobsLeft) {
         return new OfferExpiredEvent(OFFER_ID, MINER_ID, jobsLeft, EXPIRES_AT);
+    }
+
+    /** A rejection with the given contract code; the gateway answers the code's HTTP status. */
+    private static Matcher<CommandRejectedException> rejectedWith(String code) {
+        return new FeatureMatcher<>(equalTo(code), "a command rejected with code", "code") {
+            @Override
+            protected String featureValueOf(CommandRejectedException rejection) {
+                return rejection.code();
+            }
+        };
     }
 }
