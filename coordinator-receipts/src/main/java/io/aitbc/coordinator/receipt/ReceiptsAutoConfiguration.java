@@ -42,6 +42,9 @@ public class ReceiptsAutoConfiguration {
 
     private static final Logger logger = LoggerFactory.getLogger(ReceiptsAutoConfiguration.class);
 
+    /** Not a bean: the application may have a clock of its own, and receipts are always dated in UTC. */
+    private static final Clock CLOCK = Clock.systemUTC();
+
     @Bean
     public ConfigurerModule receiptsProcessorConfigurer(ReceiptProperties properties) {
         return configurer -> configurer.eventProcessing(processing -> processing
@@ -54,9 +57,6 @@ public class ReceiptsAutoConfiguration {
                 .registerListenerInvocationErrorHandler(ReceiptIssuer.PROCESSING_GROUP,
                         c -> PropagatingErrorHandler.instance()));
     }
-
-    /** Not a bean: the application may have a clock of its own, and receipts are always dated in UTC. */
-    private static final Clock CLOCK = Clock.systemUTC();
 
     @Bean
     ReceiptLog receiptLog(DSLContext dsl) {

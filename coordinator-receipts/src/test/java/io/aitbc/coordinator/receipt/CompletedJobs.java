@@ -53,8 +53,8 @@ final class CompletedJobs {
         String resultSha256 = sha256Hex(result);
         String signature = minerPrivateKey == null ? null : ReceiptFormat.base64(Ed25519Signatures.sign(
                 minerPrivateKey, ReceiptFormat.minerAttestationMessage(jobId, resultSha256)));
-        commands.sendAndWait(new CompleteJobCommand(jobId, minerId, result, resultSha256, new BigDecimal("1420"), "tokens",
-                JSON.createObjectNode().put("units", 1420), signature));
+        commands.sendAndWait(new CompleteJobCommand(jobId, minerId, result, resultSha256, new BigDecimal("1420"),
+                "tokens", JSON.createObjectNode().put("units", 1420), signature));
         return jobId;
     }
 

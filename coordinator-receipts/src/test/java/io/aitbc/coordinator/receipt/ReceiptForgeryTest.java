@@ -67,7 +67,7 @@ class ReceiptForgeryTest {
 
     @Test
     void reorderedJsonIsRejected() {
-        ObjectNode receipt = (ObjectNode) ReceiptVerifier.parseStrict(SampleReceipts.receipt(key, EPOCH.plusSeconds(60), 0));
+        ObjectNode receipt = sampleReceipt();
         ObjectNode reordered = receipt.objectNode();
         reordered.set("version", receipt.get("version"));
         receipt.fields().forEachRemaining(member -> reordered.set(member.getKey(), member.getValue()));
@@ -106,7 +106,7 @@ class ReceiptForgeryTest {
 
     @Test
     void signatureWithSPlusLIsRejected() {
-        ObjectNode receipt = (ObjectNode) ReceiptVerifier.parseStrict(SampleReceipts.receipt(key, EPOCH.plusSeconds(60), 0));
+        ObjectNode receipt = sampleReceipt();
         ObjectNode signature = (ObjectNode) receipt.get("signature");
         byte[] sig = ReceiptFormat.decodeBase64Url(signature.get("sig").textValue());
         signature.put("sig", ReceiptFormat.base64Url(plusL(sig)));
@@ -124,7 +124,7 @@ class ReceiptForgeryTest {
         byte[] identity = HexFormat.of().parseHex("0100000000000000000000000000000000000000000000000000000000000000");
         byte[] sig = new byte[64];
         System.arraycopy(identity, 0, sig, 0, 32);
-        ObjectNode receipt = (ObjectNode) ReceiptVerifier.parseStrict(SampleReceipts.receipt(key, EPOCH.plusSeconds(60), 0));
+        ObjectNode receipt = sampleReceipt();
         ((ObjectNode) receipt.get("signature"))
                 .put("key_id", ReceiptFormat.keyId(identity))
                 .put("public_key", ReceiptFormat.base64(identity))
@@ -148,12 +148,13 @@ class ReceiptForgeryTest {
         assertThat(verdict.valid()).isFalse();
         assertThat(verdict.signatureValid()).isTrue();
         assertThat(verdict.keyKnown()).isFalse();
-        assertThat(verdict.problems()).contains("signing key " + stranger.keyId() + " is not a trusted coordinator key");
+        assertThat(verdict.problems())
+                .contains("signing key " + stranger.keyId() + " is not a trusted coordinator key");
     }
 
     @Test
     void keyIdThatDoesNotMatchTheKeyIsRejected() {
-        ObjectNode receipt = (ObjectNode) ReceiptVerifier.parseStrict(SampleReceipts.receipt(key, EPOCH.plusSeconds(60), 0));
+        ObjectNode receipt = sampleReceipt();
         ((ObjectNode) receipt.get("signature")).put("key_id", "0000000000000000");
 
         ReceiptVerdict verdict = verifier.verify(Jcs.canonicalString(receipt), null);
@@ -302,12 +303,16 @@ class ReceiptForgeryTest {
 
     @Test
     void floatsAndBooleansAreNotReceiptValues() {
-        ObjectNode receipt = (ObjectNode) ReceiptVerifier.parseStrict(SampleReceipts.receipt(key, EPOCH.plusSeconds(60), 0));
+        ObjectNode receipt = sampleReceipt();
         receipt.put("refunded", false);
 
         ReceiptVerdict verdict = verifier.verify(Jcs.canonicalString(receipt), null);
 
         assertThat(verdict.problems()).contains("refunded is neither a string nor an integer");
+    }
+
+    private ObjectNode sampleReceipt() {
+        return (ObjectNode) ReceiptVerifier.parseStrict(SampleReceipts.receipt(key, EPOCH.plusSeconds(60), 0));
     }
 
     private static byte[] plusL(byte[] signature) {

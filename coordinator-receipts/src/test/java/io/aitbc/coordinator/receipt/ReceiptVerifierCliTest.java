@@ -1,6 +1,8 @@
 package io.aitbc.coordinator.receipt;
 
+import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.aitbc.coordinator.receipt.verify.Jcs;
 import io.aitbc.coordinator.receipt.verify.MerkleTree;
 import io.aitbc.coordinator.receipt.verify.ReceiptFormat;
 import io.aitbc.coordinator.receipt.verify.ReceiptVerifierCliAccess;
@@ -18,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -42,7 +45,7 @@ class ReceiptVerifierCliTest {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/v1/receipts/keys", exchange -> answer(exchange, keysJson()));
         server.createContext("/v1/receipts/log/checkpoint", exchange -> answer(exchange,
-                "{\"checkpoint\":" + io.aitbc.coordinator.receipt.verify.Jcs.quote(checkpoint(served())) + "}"));
+                "{\"checkpoint\":" + Jcs.quote(checkpoint(served())) + "}"));
         server.createContext("/v1/receipts/log/proof/consistency", exchange -> {
             Map<String, String> query = query(exchange.getRequestURI().getQuery());
             List<String> hashes = LogTree.consistencyProof(Long.parseLong(query.get("from")),
@@ -183,7 +186,7 @@ class ReceiptVerifierCliTest {
         return leaves;
     }
 
-    private static void answer(com.sun.net.httpserver.HttpExchange exchange, String body) throws IOException {
+    private static void answer(HttpExchange exchange, String body) throws IOException {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         boolean authorised = "auditor-key".equals(exchange.getRequestHeaders().getFirst("X-API-Key"));
         exchange.getResponseHeaders().add("Content-Type", "application/json");
@@ -193,7 +196,7 @@ class ReceiptVerifierCliTest {
     }
 
     private static Map<String, String> query(String query) {
-        Map<String, String> values = new java.util.HashMap<>();
+        Map<String, String> values = new HashMap<>();
         for (String pair : query.split("&")) {
             String[] parts = pair.split("=", 2);
             values.put(parts[0], parts[1]);

@@ -1,5 +1,6 @@
 package io.aitbc.coordinator.receipt;
 
+import io.aitbc.coordinator.receipt.verify.ReceiptFormat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -120,7 +121,7 @@ class SigningKeysTest {
         SigningKeys keys = keys(NOW);
         keys.load();
         SigningKey key = keys.current();
-        String privateKey = io.aitbc.coordinator.receipt.verify.ReceiptFormat.base64(key.privateKey());
+        String privateKey = ReceiptFormat.base64(key.privateKey());
 
         assertThat(key.toString()).doesNotContain(privateKey);
         assertThat(key.view().toString()).doesNotContain(privateKey);

@@ -10,13 +10,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -268,7 +266,8 @@ public final class ReceiptVerifier {
             }
         }
         JsonNode logIndex = receipt.get(ReceiptFormat.LOG_INDEX);
-        if (logIndex == null || !logIndex.isIntegralNumber() || !logIndex.canConvertToLong() || logIndex.longValue() < 0) {
+        if (logIndex == null || !logIndex.isIntegralNumber() || !logIndex.canConvertToLong()
+                || logIndex.longValue() < 0) {
             findings.problem("log_index is missing or not a non-negative integer");
         }
         for (Iterator<Map.Entry<String, JsonNode>> it = receipt.fields(); it.hasNext(); ) {
@@ -466,14 +465,6 @@ public final class ReceiptVerifier {
             }
         }
         return out.toString();
-    }
-
-    static String hex(byte[] bytes) {
-        return HexFormat.of().formatHex(bytes);
-    }
-
-    static byte[] utf8(String text) {
-        return text.getBytes(StandardCharsets.UTF_8);
     }
 
     /** What one verification has found so far. */
