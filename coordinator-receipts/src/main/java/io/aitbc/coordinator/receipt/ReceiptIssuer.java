@@ -76,9 +76,9 @@ final class ReceiptIssuer {
             return;
         }
         long index = log.size();
+        byte[] minerKey = log.minerKey(event.minerId());
         IssuedReceipt receipt;
         try {
-            byte[] minerKey = log.minerKey(event.minerId());
             receipt = keys.withKeyFor(event.completedAt(),
                     key -> ReceiptSigner.sign(event, eventId, index, key, minerKey));
         } catch (IllegalArgumentException e) {
@@ -88,8 +88,9 @@ final class ReceiptIssuer {
             return;
         }
         if (event.minerSignature() != null && !receipt.minerAttested()) {
-            logger.warn("The miner signature on job [{}] does not verify under miner [{}]'s registered key; "
-                    + "the receipt carries no attestation", event.jobId(), event.minerId());
+            logger.warn("The miner signature on job [{}] {}; the receipt carries no attestation", event.jobId(),
+                    minerKey == null ? "comes from a miner without a registered key"
+                            : "does not verify under the miner's registered key");
         }
         log.append(receipt, index, MerkleTree.leafHash(receipt.body()));
         logger.debug("Issued receipt [{}] for job [{}] at log index [{}] with key [{}]", receipt.receiptId(),
