@@ -10,7 +10,7 @@ import org.springframework.context.annotation.Configuration;
 class RequestCorrelation {
 
     @Bean
-    CorrelationDataProvider requestCorrelation() {
+    CorrelationDataProvider requestCorrelationProvider() {
         return new SimpleCorrelationDataProvider(
                 RequestContext.PRINCIPAL, RequestContext.ROLE, RequestContext.REQUEST_ID);
     }
