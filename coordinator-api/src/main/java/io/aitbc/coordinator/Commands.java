@@ -1,5 +1,6 @@
 package io.aitbc.coordinator;
 
+import io.aitbc.coordinator.bench.BenchCommand;
 import io.aitbc.coordinator.replay.ReplayCommand;
 
 import java.util.Arrays;
@@ -14,6 +15,7 @@ final class Commands {
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         return switch (args[0]) {
             case "replay" -> ReplayCommand.run(rest);
+            case "bench" -> BenchCommand.run(rest);
             case "help", "--help" -> usage(0);
             default -> usage(2);
         };
@@ -24,7 +26,9 @@ final class Commands {
         out.println("""
                 usage: java -jar coordinator-api.jar [--server.port=N …]   serve the API
                        java -jar coordinator-api.jar replay --url URL --api-key KEY --trace FILE \
-                [--limit N] [--speed F|0] [--miners M]""");
+                [--limit N] [--speed F|0] [--miners M]
+                       java -jar coordinator-api.jar bench --url URL --api-key ADMIN_KEY --pg-url JDBC_URL \
+                [--pg-user U] [--seconds N] [--pid PID] [--rebuild-events N]""");
         return exitCode;
     }
 }

@@ -1,0 +1,227 @@
+package io.aitbc.coordinator.bench;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.ConsoleAppender;
+import io.aitbc.coordinator.bench.BenchOptions.UsageException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.PrintStream;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Measures a running coordinator against its own PostgreSQL, without starting Spring: each figure is
+ * printed with the same measurement of the database alone (pgbench, a sequential read) taken in the
+ * same run, so a ratio says how close the coordinator comes to the database's limit on this machine
+ * at this moment. Progress goes to standard error; the table and a closing JSON line to standard output.
+ *
+ * <p>It creates enterprise client keys and miner keys on the coordinator and leaves the jobs it
+ * submitted behind (they expire after five minutes); the rebuild runs on a scratch database that is
+ * dropped afterwards. Exit codes: 0 measured, 1 a measurement failed, 2 usage.
+ */
+public final class BenchCommand {
+
+    private static final Logger logger = LoggerFactory.getLogger(BenchCommand.class);
+    private static final int[] CONCURRENCY = {1, 8, 32};
+    private static final int MINERS = 16;
+
+    private final BenchOptions options;
+    private final PrintStream err;
+    private final BenchReport report = new BenchReport();
+
+    private BenchCommand(BenchOptions options, PrintStream err) {
+        this.options = options;
+        this.err = err;
+    }
+
+    public static int run(String[] args) {
+        logToStandardError();
+        BenchOptions options;
+        try {
+            options = BenchOptions.parse(args, System.getenv());
+        } catch (UsageException e) {
+            System.err.println(e.getMessage());
+            System.err.println(BenchOptions.USAGE);
+            return 2;
+        }
+        BenchCommand bench = new BenchCommand(options, System.err);
+        try {
+            bench.measure();
+            bench.report.print(System.out);
+            return 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+        } catch (Exception e) {
+            logger.error("The benchmark failed: [{}]", e.toString());
+            bench.report.note("failed: " + e);
+            bench.report.print(System.out);
+            return 1;
+        }
+    }
+
+    private void measure() throws Exception {
+        String run = Long.toString(System.currentTimeMillis(), 36);
+        BenchClient client = new BenchClient(options.url());
+        if (client.get("/v1/health", options.apiKey()).status() != 200) {
+            throw new IllegalStateException("GET " + options.url() + "/v1/health does not answer 200");
+        }
+        List<String> clientKeys = new ArrayList<>();
+        for (int i = 0; i < ThroughputBench.CLIENT_KEYS; i++) {
+            clientKeys.add(client.createKey(options.apiKey(), "client"));
+        }
+        List<String> minerKeys = new ArrayList<>();
+        for (int i = 0; i < MINERS; i++) {
+            String minerKey = client.createKey(options.apiKey(), "miner");
+            client.registerMiner(minerKey, "bench-" + run);
+            minerKeys.add(minerKey);
+        }
+        if (options.runs('a') || options.runs('b')) {
+            onTheCoordinator(client, clientKeys, minerKeys, run);
+        }
+        if (options.runs('d') && options.rebuildEvents() > 0) {
+            progress("(d) projection rebuild over %d events on a scratch database", options.rebuildEvents());
+            var rebuild = new RebuildBench(options).measure(options.rebuildEvents());
+            report.add("rebuild_events_per_s", "(d) rebuild job-views, events/s", rebuild.rebuildPerSecond(),
+                    "1/s", rebuild.readPerSecond(), "sequential read of the events", ">= 20000/s");
+            report.note(String.format(Locale.ROOT, "rebuild: %d events in the store, %d applied in %.1f s;"
+                    + " scratch coordinator heap %s, RSS %s", rebuild.events(), rebuild.appliedEvents(),
+                    rebuild.rebuildSeconds(), megabytes(rebuild.childHeap()), megabytes(rebuild.childRss())));
+            memory(client, "after (d)");
+        }
+    }
+
+    /** (a), (b) and (c): throughput and latency over HTTP, each beside pgbench on the same server. */
+    private void onTheCoordinator(BenchClient client, List<String> clientKeys, List<String> minerKeys, String run)
+            throws Exception {
+        ThroughputBench throughput = new ThroughputBench(client, clientKeys, run);
+        Pgbench pgbench = new Pgbench(options.pgbench(), options.pgUrl(), options.pgUser());
+        try (Connection database = DriverManager.getConnection(options.pgUrl(), options.pgUser(), "")) {
+            pgbench.createTable(database);
+            try {
+                progress("warming up: submissions at concurrency 8 for %d s", Math.min(5, options.seconds()));
+                throughput.submissions(8, Math.min(5, options.seconds()));
+
+                // lifecycles first, while the queue holds no jobs that no miner takes
+                if (options.runs('b')) {
+                    progress("(b) lifecycles with %d miners for %d s", MINERS, options.seconds());
+                    var lifecycles = throughput.lifecycles(minerKeys, "bench-" + run, options.seconds(), database);
+                    double pgbench16 = pgbench.tps(MINERS, options.seconds());
+                    report.add("lifecycles_16_miners", "(b) lifecycles/s, 16 miners, to receipt",
+                            lifecycles.perSecond(), "1/s", pgbench16, "pgbench insert tps, c=16", ">= 0.25");
+                    outcomeNote("lifecycles", lifecycles);
+                    memory(client, "after (b)");
+                }
+                if (!options.runs('a')) {
+                    return;
+                }
+
+                double best = 0;
+                for (int concurrency : CONCURRENCY) {
+                    progress("(a) submissions at concurrency %d for %d s", concurrency, options.seconds());
+                    var submissions = throughput.submissions(concurrency, options.seconds());
+                    double tps = pgbench.tps(concurrency, options.seconds());
+                    report.add("submissions_c" + concurrency, "(a) submissions/s, concurrency " + concurrency,
+                            submissions.perSecond(), "1/s", tps, "pgbench insert tps, c=" + concurrency,
+                            concurrency == 32 ? ">= 0.5" : null);
+                    outcomeNote("submissions c=" + concurrency, submissions);
+                    best = Math.max(best, submissions.perSecond());
+                }
+                memory(client, "after (a)");
+
+                if (!options.runs('c')) {
+                    return;
+                }
+                double rate = best / 2;
+                progress("(c) latency at %.0f submissions/s (half the best) for %d s", rate, options.seconds());
+                var latency = new LatencyBench(client, clientKeys, options.apiKey(), run)
+                        .measure(rate, options.seconds());
+                latencyFigures(latency);
+                memory(client, "after (c)");
+            } finally {
+                pgbench.dropTable(database);
+            }
+        }
+    }
+
+    private void latencyFigures(LatencyBench.Outcome latency) {
+        report.add("submit_p50_ms", "(c) POST /v1/jobs p50", latency.submit().percentileMillis(50), "ms",
+                Double.NaN, null, null);
+        report.add("submit_p99_ms", "(c) POST /v1/jobs p99", latency.submit().percentileMillis(99), "ms",
+                Double.NaN, null, null);
+        report.add("projection_p50_ms", "(c) command -> row readable p50", latency.readable().percentileMillis(50),
+                "ms", Double.NaN, null, null);
+        report.add("projection_p99_ms", "(c) command -> row readable p99", latency.readable().percentileMillis(99),
+                "ms", Double.NaN, null, "< 50 ms");
+        if (latency.webSocket() == null) {
+            report.note("WebSocket latency: not available (no usable /ws on the coordinator)");
+        } else {
+            report.add("websocket_p50_ms", "(c) command -> WebSocket job_update p50",
+                    latency.webSocket().percentileMillis(50), "ms", Double.NaN, null, null);
+            report.add("websocket_p99_ms", "(c) command -> WebSocket job_update p99",
+                    latency.webSocket().percentileMillis(99), "ms", Double.NaN, null, null);
+        }
+        report.note(String.format(Locale.ROOT, "latency: %.0f submissions/s offered, %d measured, %d failed,"
+                        + " %d not readable at once, %d WebSocket updates", latency.rate(), latency.submit().count(),
+                latency.failed(), latency.notReadable(), latency.webSocket() == null ? 0 : latency.webSocket().count()));
+    }
+
+    private void outcomeNote(String what, ThroughputBench.Outcome outcome) {
+        report.note(String.format(Locale.ROOT, "%s: %d done in %.1f s, %d refused (429), %d failed", what,
+                outcome.done(), outcome.seconds(), outcome.refused(), outcome.failed()));
+    }
+
+    private void memory(BenchClient client, String when) {
+        String suffix = when.replaceAll("[^a-z]", "");
+        long heap = client.heapUsed(options.apiKey());
+        long rss = Memory.residentBytes(options.pid());
+        report.add("heap_mb_" + suffix, "(e) heap used " + when, heap < 0 ? Double.NaN : heap / 1048576.0, "MiB",
+                Double.NaN, null, null);
+        report.add("rss_mb_" + suffix, "(e) resident memory " + when, rss < 0 ? Double.NaN : rss / 1048576.0, "MiB",
+                Double.NaN, null, null);
+    }
+
+    private static String megabytes(long bytes) {
+        return bytes < 0 ? "unknown" : String.format(Locale.ROOT, "%.0f MiB", bytes / 1048576.0);
+    }
+
+    private void progress(String format, Object... values) {
+        err.printf(Locale.ROOT, format + " (load %.1f)%n", append(values, BenchReport.loadAverage()));
+    }
+
+    private static Object[] append(Object[] values, Object last) {
+        Object[] all = java.util.Arrays.copyOf(values, values.length + 1);
+        all[values.length] = last;
+        return all;
+    }
+
+    /**
+     * Outside Spring, Logback would print every library's debug lines to standard output, where the
+     * report and its JSON line belong: warnings go to standard error instead.
+     */
+    private static void logToStandardError() {
+        if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
+            return;
+        }
+        context.reset();
+        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+        encoder.setContext(context);
+        encoder.setPattern("%d{HH:mm:ss.SSS} %-5level %logger{0} - %msg%n");
+        encoder.start();
+        ConsoleAppender<ILoggingEvent> appender = new ConsoleAppender<>();
+        appender.setContext(context);
+        appender.setTarget("System.err");
+        appender.setEncoder(encoder);
+        appender.start();
+        ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
+        root.setLevel(Level.WARN);
+        root.addAppender(appender);
+    }
+}
