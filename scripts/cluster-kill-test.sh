@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Two coordinator nodes on one PostgreSQL database, the conversation trace replayed through both, one
+# node killed with SIGKILL mid-run and restarted. Passes when both replays report no job lost,
+# duplicated or unfinished and every receipt valid, every completion has exactly one receipt, and
+# every rebuildable projection equals a fresh rebuild from the events.
+#
+# usage: scripts/cluster-kill-test.sh            (from the repository root, after mvn package)
+# env:   JAR (coordinator-api/target/coordinator-api.jar), PG_HOST (127.0.0.1), PG_PORT (5432),
+#        PG_USER (postgres), ROWS (2000 trace rows, half through each node), KILL_AFTER (15 s),
+#        PORT_A (18481), PORT_B (18482), PORT_PROXY (18483), WORK (a fresh temporary directory)
+set -uo pipefail
+
+JAR=${JAR:-coordinator-api/target/coordinator-api.jar}
+PG_HOST=${PG_HOST:-127.0.0.1}
+PG_PORT=${PG_PORT:-5432}
+PG_USER=${PG_USER:-postgres}
+ROWS=${ROWS:-2000}
+KILL_AFTER=${KILL_AFTER:-15}
+PORT_A=${PORT_A:-18481}
+PORT_B=${PORT_B:-18482}
+PORT_PROXY=${PORT_PROXY:-18483}
+TRACE=${TRACE:-traces/azure-llm-inference-2023/AzureLLMInferenceTrace_conv.csv}
+WORK=${WORK:-$(mktemp -d /tmp/coordinator-cluster.XXXXXX)}
+DB=cluster_kill_$(date +%s)
+DB_URL=jdbc:postgresql://$PG_HOST:$PG_PORT/$DB
+ADMIN_KEY=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+export COORDINATOR_ADMIN_KEY=$ADMIN_KEY
+PIDS=()
+
+psql_db() { psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d "$DB" -Atc "$1"; }
+log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+
+start_node() { # name port
+    mkdir -p "$WORK/$1"
+    java -jar "$JAR" --server.port="$2" --coordinator.db.url="$DB_URL" --coordinator.db.user="$PG_USER" \
+        --coordinator.data-dir="$WORK/$1" >>"$WORK/$1/out.log" 2>&1 &
+    echo $! >"$WORK/$1/pid"
+    PIDS+=($!)
+}
+
+await_healthy() { # name port
+    for _ in $(seq 1 240); do
+        if curl -sf -m 2 "http://127.0.0.1:$2/v1/health" >/dev/null; then return 0; fi
+        sleep 1
+    done
+    log "node $1 did not become healthy; see $WORK/$1/out.log"
+    return 1
+}
+
+cleanup() {
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+    sleep 2
+    for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done
+    psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres -qc "DROP DATABASE IF EXISTS $DB WITH (FORCE)"
+    log "dropped database $DB; logs in $WORK"
+}
+trap cleanup EXIT
+
+[ -f "$JAR" ] || { echo "no $JAR: run mvn -q -B package -DskipTests first" >&2; exit 2; }
+psql -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" -d postgres -qc "CREATE DATABASE $DB" || exit 2
+
+# node A first: it migrates the database and creates the signing key, which node B must share
+start_node a "$PORT_A"
+await_healthy a "$PORT_A" || exit 1
+mkdir -p "$WORK/b" && cp -a "$WORK/a/keys" "$WORK/b/keys"
+start_node b "$PORT_B"
+await_healthy b "$PORT_B" || exit 1
+log "nodes up: A on $PORT_A (pid $(cat "$WORK/a/pid")), B on $PORT_B (pid $(cat "$WORK/b/pid"))"
+
+# the trace split in halves, one replay per node; B's replay goes through a proxy that falls back to A
+# while B is down, as a load balancer would
+HALF=$((ROWS / 2))
+head -1 "$TRACE" >"$WORK/half-1.csv"; sed -n "2,$((HALF + 1))p" "$TRACE" >>"$WORK/half-1.csv"
+head -1 "$TRACE" >"$WORK/half-2.csv"; sed -n "$((HALF + 2)),$((ROWS + 1))p" "$TRACE" >>"$WORK/half-2.csv"
+python3 - "$PORT_PROXY" "$PORT_B" "$PORT_A" >"$WORK/proxy.log" 2>&1 <<'PY' &
+import asyncio, sys
+listen, backends = int(sys.argv[1]), [int(p) for p in sys.argv[2:]]
+async def pipe(reader, writer):
+    try:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    except Exception:
+        pass
+    finally:
+        writer.close()
+async def handle(client_reader, client_writer):
+    for port in backends:
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            break
+        except OSError:
+            continue
+    else:
+        client_writer.close()
+        return
+    await asyncio.gather(pipe(client_reader, writer), pipe(reader, client_writer))
+async def main():
+    server = await asyncio.start_server(handle, "127.0.0.1", listen)
+    async with server:
+        await server.serve_forever()
+asyncio.run(main())
+PY
+PIDS+=($!)
+sleep 1
+
+java -jar "$JAR" replay --url "http://127.0.0.1:$PORT_A" --api-key "$ADMIN_KEY" --trace "$WORK/half-1.csv" \
+    --speed 0 --miners 8 >"$WORK/replay-1.out" 2>"$WORK/replay-1.err" &
+REPLAY_1=$!
+java -jar "$JAR" replay --url "http://127.0.0.1:$PORT_PROXY" --api-key "$ADMIN_KEY" --trace "$WORK/half-2.csv" \
+    --speed 0 --miners 8 >"$WORK/replay-2.out" 2>"$WORK/replay-2.err" &
+REPLAY_2=$!
+
+sleep "$KILL_AFTER"
+HOLDER=$(psql_db "SELECT owner FROM token_entry WHERE processor_name = 'receipts'")
+log "receipts token held by [$HOLDER]; jobs so far: $(psql_db 'SELECT count(*) FROM job_view')"
+log "SIGKILL node B (pid $(cat "$WORK/b/pid"))"
+kill -9 "$(cat "$WORK/b/pid")"
+sleep 3
+start_node b "$PORT_B"
+await_healthy b "$PORT_B" || exit 1
+log "node B restarted (pid $(cat "$WORK/b/pid"))"
+
+wait $REPLAY_1; EXIT_1=$?
+wait $REPLAY_2; EXIT_2=$?
+log "replay through A exited $EXIT_1, replay through B exited $EXIT_2"
+tail -1 "$WORK/replay-1.out"; tail -1 "$WORK/replay-2.out"
+
+FAILED=0
+[ "$EXIT_1" = 0 ] && [ "$EXIT_2" = 0 ] || FAILED=1
+
+COMPLETIONS=$(psql_db "SELECT count(*) FROM domain_event_entry WHERE payload_type LIKE '%.JobCompletedEvent'")
+COMPLETED_JOBS=$(psql_db "SELECT count(DISTINCT aggregate_identifier) FROM domain_event_entry
+                          WHERE payload_type LIKE '%.JobCompletedEvent'")
+RECEIPTS=$(psql_db "SELECT count(*) FROM receipt")
+SUBMISSIONS=$(psql_db "SELECT count(*) FROM domain_event_entry WHERE payload_type LIKE '%.JobSubmittedEvent'")
+log "submitted $SUBMISSIONS, completion events $COMPLETIONS for $COMPLETED_JOBS jobs, receipts $RECEIPTS"
+[ "$COMPLETIONS" = "$COMPLETED_JOBS" ] && [ "$RECEIPTS" = "$COMPLETED_JOBS" ] || FAILED=1
+[ "$SUBMISSIONS" -ge "$ROWS" ] || FAILED=1
+
+# every rebuildable projection must equal a fresh rebuild from the events
+api() { curl -sf -H "X-API-Key: $ADMIN_KEY" -H 'Content-Type: application/json' "$@"; }
+for name in job-views job-dispatch miner-views; do
+    before=$(api "http://127.0.0.1:$PORT_A/v1/admin/projections/$name?hash=true" | sed -n 's/.*"content_sha256":"\([0-9a-f]*\)".*/\1/p')
+    api -X POST "http://127.0.0.1:$PORT_A/v1/admin/projections/$name/replay" >/dev/null || { log "no rebuild of $name"; FAILED=1; continue; }
+    for _ in $(seq 1 300); do
+        phase=$(api "http://127.0.0.1:$PORT_A/v1/admin/projections/$name" | sed -n 's/.*"phase":"\([a-z]*\)".*/\1/p')
+        [ "$phase" = done ] || [ "$phase" = failed ] && break
+        sleep 1
+    done
+    after=$(api "http://127.0.0.1:$PORT_A/v1/admin/projections/$name?hash=true" | sed -n 's/.*"content_sha256":"\([0-9a-f]*\)".*/\1/p')
+    log "projection $name: rebuild $phase, before ${before:-?}, after ${after:-?}"
+    [ "$phase" = done ] && [ -n "$before" ] && [ "$before" = "$after" ] || FAILED=1
+done
+
+if [ "$FAILED" = 0 ]; then log "PASS"; else log "FAIL"; fi
+exit $FAILED
