@@ -1,0 +1,67 @@
+package io.aitbc.coordinator.audit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.aitbc.coordinator.query.infra.EventStoreConfiguration;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+
+/**
+ * One row of the event store as the audit log shows it: its global position, identity, the
+ * aggregate it belongs to, and the serialized payload and metadata exactly as stored.
+ *
+ * @param position    the event's {@code global_index}: strictly increasing in commit-independent order
+ * @param payloadType the event's class name, e.g. {@code io.aitbc.coordinator.job.api.JobSubmittedEvent}
+ */
+public record StoredEvent(
+        long position,
+        String eventId,
+        String payloadType,
+        String aggregateType,
+        String aggregateId,
+        long sequence,
+        Instant timestamp,
+        byte[] payload,
+        byte[] metaData) {
+
+    /** The short name the audit log uses: the class's simple name without {@code Event}, e.g. {@code JobSubmitted}. */
+    public String type() {
+        return shortType(payloadType);
+    }
+
+    public static String shortType(String payloadType) {
+        String simple = payloadType.substring(payloadType.lastIndexOf('.') + 1);
+        return simple.endsWith("Event") ? simple.substring(0, simple.length() - "Event".length()) : simple;
+    }
+
+    /** The payload as a JSON tree, snake_case as stored. */
+    public JsonNode data() {
+        return tree(payload);
+    }
+
+    public JsonNode metadata() {
+        return metaData == null ? JsonNodeFactory.instance.objectNode() : tree(metaData);
+    }
+
+    /** The payload as its event class, read with the events' own mapper. */
+    public Object event() {
+        try {
+            Class<?> type = Class.forName(payloadType, true, StoredEvent.class.getClassLoader());
+            return EventStoreConfiguration.eventObjectMapper().readValue(payload, type);
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException("Event class " + payloadType + " is not on the class path", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static JsonNode tree(byte[] json) {
+        try {
+            return EventStoreConfiguration.eventObjectMapper().readTree(json);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
