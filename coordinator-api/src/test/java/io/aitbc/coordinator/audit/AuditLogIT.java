@@ -1,0 +1,185 @@
+package io.aitbc.coordinator.audit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.aitbc.coordinator.projection.ProjectionRebuilder;
+import io.aitbc.coordinator.testsupport.CoordinatorTestClient;
+import io.aitbc.coordinator.testsupport.CoordinatorTestClient.Key;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.http.MediaType;
+import org.springframework.test.context.ActiveProfiles;
+import reactor.core.publisher.Flux;
+import reactor.test.StepVerifier;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@ActiveProfiles("test")
+class AuditLogIT {
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    ProjectionRebuilder rebuilder;
+
+    CoordinatorTestClient api;
+    Key client;
+    Key miner;
+    Key auditor;
+    String region;
+
+    @BeforeEach
+    void keys() {
+        api = new CoordinatorTestClient(port);
+        client = api.createKey("client");
+        miner = api.createKey("miner");
+        auditor = api.createKey("auditor");
+        region = "audit-" + UUID.randomUUID();
+        api.registerMiner(miner, "0.000002", region);
+    }
+
+    /** A job no miner of any test takes. */
+    static Map<String, Object> unmatched() {
+        return Map.of("type", "ai-inference", "requirements", Map.of("region", "nowhere-" + UUID.randomUUID()));
+    }
+
+    static List<String> types(JsonNode events) {
+        List<String> types = new ArrayList<>();
+        events.forEach(event -> types.add(event.get("type").asText()));
+        return types;
+    }
+
+    String completedJob() {
+        String jobId = api.submitJob(client, Map.of("type", "ai-inference", "requirements", Map.of("region", region)));
+        api.poll(miner, 5);
+        api.json(api.post(miner, "/v1/miners/" + jobId + "/progress", Map.of("progress", 40)), 200);
+        api.json(api.post(miner, "/v1/miners/" + jobId + "/result", Map.of(
+                "result", Map.of("text", "ok"), "metrics", Map.of("units", 10, "unit_type", "tokens"))), 200);
+        return jobId;
+    }
+
+    @Test
+    void auditLogPagesByPositionWithWhoCausedEachEvent() {
+        String jobId = completedJob();
+
+        JsonNode page = api.json(api.get(auditor, "/v1/audit/events?aggregate_id=" + jobId + "&limit=2"), 200);
+        JsonNode rest = api.json(api.get(auditor, "/v1/audit/events?aggregate_id=" + jobId + "&after="
+                + page.get("next_after").asLong()), 200);
+
+        assertThat(page.get("events")).hasSize(2);
+        JsonNode first = page.get("events").get(0);
+        assertThat(first.get("type").asText()).isEqualTo("JobSubmitted");
+        assertThat(first.get("aggregate_id").asText()).isEqualTo(jobId);
+        assertThat(first.get("metadata").get("principal").asText()).isEqualTo(client.principal());
+        assertThat(first.get("metadata").get("request_id").asText()).startsWith("req_");
+        assertThat(rest.get("events").get(0).get("position").asLong())
+                .isGreaterThan(page.get("events").get(1).get("position").asLong());
+        assertThat(types(rest.get("events"))).containsExactly("JobProgressReported", "JobCompleted");
+    }
+
+    @Test
+    void auditLogRefusesClientsAndMiners() {
+        api.get(client, "/v1/audit/events").expectStatus().isForbidden();
+        api.get(miner, "/v1/audit/events").expectStatus().isForbidden();
+    }
+
+    @Test
+    void auditLogFiltersByType() {
+        String jobId = completedJob();
+
+        JsonNode page = api.json(api.get(auditor, "/v1/audit/events?type=job.completed&limit=1000"), 200);
+
+        assertThat(types(page.get("events"))).containsOnly("JobCompleted");
+        assertThat(page.get("events").findValuesAsText("aggregate_id")).contains(jobId);
+    }
+
+    @Test
+    void followedAuditLogStreamsStoredThenLiveEventsAsNdjson() {
+        String before = completedJob();
+        long after = api.json(api.get(auditor, "/v1/audit/events?aggregate_id=" + before), 200)
+                .get("next_after").asLong();
+
+        Flux<JsonNode> stream = api.http().get().uri("/v1/audit/events?follow=true&after=" + (after - 1))
+                .header("X-API-Key", auditor.secret())
+                .accept(MediaType.APPLICATION_NDJSON)
+                .exchange()
+                .expectStatus().isOk()
+                .returnResult(JsonNode.class)
+                .getResponseBody();
+
+        StepVerifier.create(stream)
+                .assertNext(event -> assertThat(event.get("position").asLong()).isEqualTo(after))
+                .then(() -> api.submitJob(client, unmatched()))
+                .assertNext(event -> assertThat(event.get("type").asText()).isEqualTo("JobSubmitted"))
+                .thenCancel()
+                .verify(Duration.ofSeconds(20));
+    }
+
+    @Test
+    void historyListsEventsAndAsOfRebuildsThePast() {
+        String jobId = api.submitJob(client, Map.of("type", "ai-inference", "requirements", Map.of("region", region)));
+        api.poll(miner, 5);
+        Instant whileRunning = Instant.now();
+        sleep(20);
+        api.json(api.post(miner, "/v1/miners/" + jobId + "/result", Map.of(
+                "result", Map.of("text", "ok"), "metrics", Map.of("units", 10, "unit_type", "tokens"))), 200);
+
+        JsonNode history = api.json(api.get(client, "/v1/jobs/" + jobId + "/history"), 200);
+        JsonNode then = api.json(api.get(client, "/v1/jobs/" + jobId + "?as_of=" + whileRunning), 200);
+        JsonNode now = api.json(api.get(client, "/v1/jobs/" + jobId), 200);
+
+        assertThat(types(history.get("events")))
+                .containsExactly("JobSubmitted", "JobAssigned", "JobCompleted");
+        assertThat(history.get("events").get(1).get("caused_by").get("principal").asText())
+                .isEqualTo(miner.principal());
+        assertThat(then.get("status").asText()).isEqualTo("running");
+        assertThat(then.get("miner_id").asText()).isEqualTo(miner.principal());
+        assertThat(now.get("status").asText()).isEqualTo("completed");
+        api.get(client, "/v1/jobs/" + jobId + "?as_of=2000-01-01T00:00:00Z").expectStatus().isNotFound();
+        Key stranger = api.createKey("client");
+        api.get(stranger, "/v1/jobs/" + jobId + "/history").expectStatus().isNotFound();
+    }
+
+    @Test
+    void replayedProjectionsEqualTheOriginalsByContentHash() {
+        for (int i = 0; i < 5; i++) {
+            completedJob();
+        }
+        api.submitJob(client, Map.of("type", "ai-inference", "requirements", Map.of("region", region)));
+        Map<String, String> before = Map.of(
+                "job-views", rebuilder.contentHash("job-views"),
+                "job-dispatch", rebuilder.contentHash("job-dispatch"),
+                "miner-views", rebuilder.contentHash("miner-views"));
+
+        rebuilder.rebuild("job-views");
+        rebuilder.rebuild("job-dispatch");
+        rebuilder.rebuild("miner-views");
+
+        assertThat(Map.of(
+                "job-views", rebuilder.contentHash("job-views"),
+                "job-dispatch", rebuilder.contentHash("job-dispatch"),
+                "miner-views", rebuilder.contentHash("miner-views"))).isEqualTo(before);
+        // the service keeps working on the swapped tables
+        String after = api.submitJob(client, unmatched());
+        assertThat(api.json(api.get(client, "/v1/jobs/" + after), 200).get("status").asText()).isEqualTo("queued");
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
