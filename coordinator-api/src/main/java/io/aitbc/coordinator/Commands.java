@@ -1,5 +1,6 @@
 package io.aitbc.coordinator;
 
+import io.aitbc.coordinator.auditverify.AuditVerifyCommand;
 import io.aitbc.coordinator.bench.BenchCommand;
 import io.aitbc.coordinator.replay.ReplayCommand;
 
@@ -16,6 +17,7 @@ final class Commands {
         return switch (args[0]) {
             case "replay" -> ReplayCommand.run(rest);
             case "bench" -> BenchCommand.run(rest);
+            case "audit-verify" -> AuditVerifyCommand.run(rest);
             case "help", "--help" -> usage(0);
             default -> usage(2);
         };
@@ -28,7 +30,8 @@ final class Commands {
                        java -jar coordinator-api.jar replay --url URL --api-key KEY --trace FILE \
                 [--limit N] [--speed F|0] [--miners M]
                        java -jar coordinator-api.jar bench --url URL --api-key ADMIN_KEY --pg-url JDBC_URL \
-                [--pg-user U] [--seconds N] [--pid PID] [--rebuild-events N]""");
+                [--pg-user U] [--seconds N] [--pid PID] [--rebuild-events N]
+                       java -jar coordinator-api.jar audit-verify --url URL --api-key AUDITOR_KEY""");
         return exitCode;
     }
 }

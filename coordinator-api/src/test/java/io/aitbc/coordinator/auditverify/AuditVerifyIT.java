@@ -1,0 +1,149 @@
+package io.aitbc.coordinator.auditverify;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.aitbc.coordinator.projection.ProjectionRebuilder;
+import io.aitbc.coordinator.testsupport.CoordinatorTestClient;
+import io.aitbc.coordinator.testsupport.CoordinatorTestClient.Key;
+import org.junit.jupiter.api.BeforeAll;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.ActiveProfiles;
+
+import javax.sql.DataSource;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Tests in order of a tampering story: the tampering tests run last, so the check passes first. */
+// a context (and so a database) of its own: the check reads every event of the database
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = "spring.application.name=audit-verify-it")
+@ActiveProfiles("test")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
+class AuditVerifyIT {
+
+    private static final int JOBS = 120;
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    DataSource dataSource;
+
+    @Autowired
+    ProjectionRebuilder rebuilder;
+
+    CoordinatorTestClient api;
+    Key auditor;
+    List<String> completed = new ArrayList<>();
+
+    record Outcome(int exitCode, String report) {
+    }
+
+    @BeforeAll
+    void someHundredJobs() {
+        api = new CoordinatorTestClient(port);
+        auditor = api.createKey("auditor");
+        Key client = api.createKey("client");
+        Key miner = api.createKey("miner");
+        String region = "verify-" + UUID.randomUUID();
+        api.registerMiner(miner, "0.000002", region);
+        for (int i = 0; i < JOBS; i++) {
+            api.submitJob(client, Map.of("type", "ai-inference", "max_price", "1",
+                    "requirements", Map.of("region", region)));
+        }
+        for (int i = 0; i < JOBS - 10; i++) {
+            JsonNode job = api.poll(miner, 5);
+            String jobId = job.get("job_id").asText();
+            api.json(api.post(miner, "/v1/miners/" + jobId + "/progress", Map.of("progress", 50)), 200);
+            if (i % 10 == 9) {
+                api.json(api.post(miner, "/v1/miners/" + jobId + "/fail", Map.of(
+                        "error_code", "OUT_OF_MEMORY", "error_message", "model did not fit", "retryable", false)), 200);
+                continue;
+            }
+            api.json(api.post(miner, "/v1/miners/" + jobId + "/result", Map.of(
+                    "result", Map.of("text", "answer " + i), "metrics", Map.of("units", 100 + i))), 200);
+            completed.add(jobId);
+        }
+        // receipts are signed by a tracking processor, just after the completions
+        String last = completed.get(completed.size() - 1);
+        Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
+                .until(() -> api.http().get().uri("/v1/receipts/" + last).header("X-API-Key", auditor.secret())
+                        .exchange().returnResult(String.class).getStatus().value() == 200);
+    }
+
+    Outcome auditVerify() throws Exception {
+        ByteArrayOutputStream report = new ByteArrayOutputStream();
+        int exitCode = new AuditVerifyCommand("http://127.0.0.1:" + port, auditor.secret(),
+                new PrintStream(report, true, StandardCharsets.UTF_8)).verify();
+        return new Outcome(exitCode, report.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(1)
+    void passesAfterEveryProjectionIsReplayedFromTheStart() throws Exception {
+        rebuilder.rebuild("job-views");
+        rebuilder.rebuild("job-dispatch");
+
+        Outcome outcome = auditVerify();
+
+        System.out.println(outcome.report());
+        assertThat(outcome.report()).contains(JOBS + " jobs rebuilt from the log", (JOBS - 21) + " receipts compared",
+                "audit-verify: PASS");
+        assertThat(outcome.exitCode()).isZero();
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(2)
+    void failsWhenAProjectionRowIsAlteredBehindTheServicesBack() throws Exception {
+        String tampered = completed.get(3);
+        execute("UPDATE job_view SET price = price * 2 WHERE job_id = ?", tampered);
+
+        Outcome outcome = auditVerify();
+
+        assertThat(outcome.exitCode()).isEqualTo(1);
+        assertThat(outcome.report()).contains("DIFFERENCE " + tampered + " price", "audit-verify: FAIL");
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(3)
+    void failsWhenAReceiptIsAlteredBehindTheServicesBack() throws Exception {
+        String tampered = completed.get(5);
+        try (Connection connection = dataSource.getConnection()) {
+            connection.createStatement().execute("ALTER TABLE receipt DISABLE TRIGGER receipt_append_only");
+            try (PreparedStatement update = connection.prepareStatement(
+                    "UPDATE receipt SET body = convert_to(replace(convert_from(body, 'UTF8'), '\"units\":\"', "
+                            + "'\"units\":\"9'), 'UTF8') WHERE job_id = ?")) {
+                update.setString(1, tampered);
+                assertThat(update.executeUpdate()).isOne();
+            }
+            connection.createStatement().execute("ALTER TABLE receipt ENABLE TRIGGER receipt_append_only");
+        }
+
+        Outcome outcome = auditVerify();
+
+        assertThat(outcome.exitCode()).isEqualTo(1);
+        assertThat(outcome.report()).contains("DIFFERENCE " + tampered + " receipt");
+    }
+
+    private void execute(String sql, String parameter) throws Exception {
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setString(1, parameter);
+            assertThat(statement.executeUpdate()).isOne();
+        }
+    }
+}
