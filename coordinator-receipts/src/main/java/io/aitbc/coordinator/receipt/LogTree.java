@@ -45,6 +45,20 @@ final class LogTree {
         return siblings;
     }
 
+    /**
+     * The perfect subtrees along the right edge of a tree of {@code size} leaves, one per set bit of
+     * the size: everything later appends combine with.
+     */
+    static List<NodeKey> rightEdge(long size) {
+        List<NodeKey> edge = new ArrayList<>();
+        for (int height = 0; height < 63; height++) {
+            if ((size >> height & 1) == 1) {
+                edge.add(new NodeKey(height, (size >> height) - 1));
+            }
+        }
+        return edge;
+    }
+
     /** The nodes the leaf at {@code index} creates: itself and every subtree it completes. */
     static Map<NodeKey, byte[]> appendNodes(long index, byte[] leafHash, Map<NodeKey, byte[]> siblings) {
         Map<NodeKey, byte[]> created = new LinkedHashMap<>();

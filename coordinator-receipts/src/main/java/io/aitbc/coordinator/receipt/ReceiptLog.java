@@ -31,6 +31,10 @@ final class ReceiptLog implements LogTree.Nodes {
     record StoredCheckpoint(long treeSize, byte[] rootHash, String keyId, String note, Instant signedAt) {
     }
 
+    /** A completion that got no receipt, and why. */
+    record Refusal(String jobId, String eventId, String reason) {
+    }
+
     private final DSLContext dsl;
 
     ReceiptLog(DSLContext dsl) {
@@ -45,40 +49,54 @@ final class ReceiptLog implements LogTree.Nodes {
         return last == null ? 0 : last + 1;
     }
 
-    boolean isSettled(String jobId) {
-        return dsl.fetchExists(RECEIPT, RECEIPT.JOB_ID.eq(jobId))
-                || dsl.fetchExists(RECEIPT_REFUSAL, RECEIPT_REFUSAL.JOB_ID.eq(jobId));
-    }
-
-    /** Stores the receipt and its leaf at {@code index}, with every subtree the leaf completes. */
-    void append(IssuedReceipt receipt, long index, byte[] leafHash) {
-        dsl.insertInto(RECEIPT)
-                .set(RECEIPT.JOB_ID, receipt.jobId())
-                .set(RECEIPT.RECEIPT_ID, receipt.receiptId())
-                .set(RECEIPT.EVENT_ID, receipt.eventId())
-                .set(RECEIPT.LOG_INDEX, index)
-                .set(RECEIPT.CLIENT_ID, receipt.clientId())
-                .set(RECEIPT.MINER_ID, receipt.minerId())
-                .set(RECEIPT.KEY_ID, receipt.keyId())
-                .set(RECEIPT.COMPLETED_AT, receipt.completedAt().atOffset(ZoneOffset.UTC))
-                .set(RECEIPT.BODY, receipt.body())
-                .execute();
-        Map<LogTree.NodeKey, byte[]> siblings = load(LogTree.appendSiblings(index));
-        var insert = dsl.insertInto(RECEIPT_LOG_NODE, RECEIPT_LOG_NODE.HEIGHT, RECEIPT_LOG_NODE.IDX,
-                RECEIPT_LOG_NODE.HASH);
-        for (Map.Entry<LogTree.NodeKey, byte[]> node : LogTree.appendNodes(index, leafHash, siblings).entrySet()) {
-            insert = insert.values((short) node.getKey().height(), node.getKey().index(), node.getValue());
+    /** The jobs among {@code jobIds} that already have a receipt or a refusal. */
+    List<String> settledAmong(Collection<String> jobIds) {
+        if (jobIds.isEmpty()) {
+            return List.of();
         }
-        insert.execute();
+        return dsl.select(RECEIPT.JOB_ID)
+                .from(RECEIPT)
+                .where(RECEIPT.JOB_ID.in(jobIds))
+                .unionAll(dsl.select(RECEIPT_REFUSAL.JOB_ID)
+                        .from(RECEIPT_REFUSAL)
+                        .where(RECEIPT_REFUSAL.JOB_ID.in(jobIds)))
+                .fetch(Record1::value1);
     }
 
-    void refuse(String jobId, String eventId, String reason) {
-        dsl.insertInto(RECEIPT_REFUSAL)
-                .set(RECEIPT_REFUSAL.JOB_ID, jobId)
-                .set(RECEIPT_REFUSAL.EVENT_ID, eventId)
-                .set(RECEIPT_REFUSAL.REASON, reason)
-                .onConflictDoNothing()
-                .execute();
+    /**
+     * Stores receipts, whose log indexes follow on from the log's size, with the nodes their leaves
+     * create; one insert per table.
+     */
+    void appendAll(List<IssuedReceipt> receipts, Map<LogTree.NodeKey, byte[]> nodes) {
+        if (receipts.isEmpty()) {
+            return;
+        }
+        var receiptInsert = dsl.insertInto(RECEIPT, RECEIPT.JOB_ID, RECEIPT.RECEIPT_ID, RECEIPT.EVENT_ID,
+                RECEIPT.LOG_INDEX, RECEIPT.CLIENT_ID, RECEIPT.MINER_ID, RECEIPT.KEY_ID, RECEIPT.COMPLETED_AT,
+                RECEIPT.BODY);
+        for (IssuedReceipt receipt : receipts) {
+            receiptInsert = receiptInsert.values(receipt.jobId(), receipt.receiptId(), receipt.eventId(),
+                    receipt.logIndex(), receipt.clientId(), receipt.minerId(), receipt.keyId(),
+                    receipt.completedAt().atOffset(ZoneOffset.UTC), receipt.body());
+        }
+        receiptInsert.execute();
+        var nodeInsert = dsl.insertInto(RECEIPT_LOG_NODE, RECEIPT_LOG_NODE.HEIGHT, RECEIPT_LOG_NODE.IDX,
+                RECEIPT_LOG_NODE.HASH);
+        for (Map.Entry<LogTree.NodeKey, byte[]> node : nodes.entrySet()) {
+            nodeInsert = nodeInsert.values((short) node.getKey().height(), node.getKey().index(), node.getValue());
+        }
+        nodeInsert.execute();
+    }
+
+    void refuseAll(List<Refusal> refusals) {
+        for (Refusal refusal : refusals) {
+            dsl.insertInto(RECEIPT_REFUSAL)
+                    .set(RECEIPT_REFUSAL.JOB_ID, refusal.jobId())
+                    .set(RECEIPT_REFUSAL.EVENT_ID, refusal.eventId())
+                    .set(RECEIPT_REFUSAL.REASON, refusal.reason())
+                    .onConflictDoNothing()
+                    .execute();
+        }
     }
 
     @Override
@@ -146,14 +164,28 @@ final class ReceiptLog implements LogTree.Nodes {
                         row.getNote(), row.getSignedAt().toInstant()));
     }
 
-    void saveMinerKey(String minerId, byte[] publicKey) {
-        dsl.insertInto(RECEIPT_MINER_KEY)
+    /** Each miner's newest registered key, {@code null} for none. */
+    void saveMinerKeys(Map<String, byte[]> keys) {
+        keys.forEach((minerId, publicKey) -> dsl.insertInto(RECEIPT_MINER_KEY)
                 .set(RECEIPT_MINER_KEY.MINER_ID, minerId)
                 .set(RECEIPT_MINER_KEY.PUBLIC_KEY, publicKey)
                 .onConflict(RECEIPT_MINER_KEY.MINER_ID)
                 .doUpdate()
                 .set(RECEIPT_MINER_KEY.PUBLIC_KEY, publicKey)
-                .execute();
+                .execute());
+    }
+
+    /** The registered keys of {@code minerIds}; a miner without a key maps to {@code null} or is absent. */
+    Map<String, byte[]> minerKeys(Collection<String> minerIds) {
+        Map<String, byte[]> keys = new HashMap<>();
+        if (minerIds.isEmpty()) {
+            return keys;
+        }
+        dsl.select(RECEIPT_MINER_KEY.MINER_ID, RECEIPT_MINER_KEY.PUBLIC_KEY)
+                .from(RECEIPT_MINER_KEY)
+                .where(RECEIPT_MINER_KEY.MINER_ID.in(minerIds))
+                .forEach(row -> keys.put(row.value1(), row.value2()));
+        return keys;
     }
 
     /** The key the miner registered last, or {@code null}. */

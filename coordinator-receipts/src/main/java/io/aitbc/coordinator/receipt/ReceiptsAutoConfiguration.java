@@ -42,6 +42,9 @@ public class ReceiptsAutoConfiguration {
 
     private static final Logger logger = LoggerFactory.getLogger(ReceiptsAutoConfiguration.class);
 
+    /** Keeps one batch's multi-row inserts well below PostgreSQL's 65535 parameters. */
+    private static final int MAX_BATCH = 1000;
+
     /** Not a bean: the application may have a clock of its own, and receipts are always dated in UTC. */
     private static final Clock CLOCK = Clock.systemUTC();
 
@@ -51,7 +54,7 @@ public class ReceiptsAutoConfiguration {
                 .registerTrackingEventProcessor(ReceiptIssuer.PROCESSING_GROUP,
                         org.axonframework.config.Configuration::eventStore,
                         c -> TrackingEventProcessorConfiguration.forSingleThreadedProcessing()
-                                .andBatchSize(Math.max(1, properties.batchSize()))
+                                .andBatchSize(Math.min(MAX_BATCH, Math.max(1, properties.batchSize())))
                                 .andInitialTrackingToken(StreamableMessageSource::createTailToken))
                 // a failed batch rolls back and is retried; a receipt is never skipped
                 .registerListenerInvocationErrorHandler(ReceiptIssuer.PROCESSING_GROUP,

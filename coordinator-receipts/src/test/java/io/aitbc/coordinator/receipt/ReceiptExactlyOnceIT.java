@@ -47,6 +47,9 @@ class ReceiptExactlyOnceIT {
     @Autowired
     private DSLContext dsl;
 
+    @Autowired
+    private ReceiptLog receiptLog;
+
     @Test
     void stoppedProcessorThatLostItsTokenIssuesEachReceiptOnce() {
         // given: receipts for a first round of jobs
@@ -114,6 +117,26 @@ class ReceiptExactlyOnceIT {
                 .hasMessageContaining("append-only");
         assertThatThrownBy(() -> dsl.deleteFrom(RECEIPT_LOG_NODE).execute())
                 .hasMessageContaining("append-only");
+    }
+
+    @Test
+    void databaseRefusesASecondReceiptForTheSameJobOrIndex() {
+        CompletedJobs jobs = new CompletedJobs(commandGateway);
+        long earlier = receipts.logSize();
+        String jobId = complete(jobs, jobs.registerMiner(null), 1).get(0);
+        awaitReceipts(earlier + 1);
+        ReceiptRecord stored = dsl.selectFrom(RECEIPT).where(RECEIPT.JOB_ID.eq(jobId)).fetchOne();
+        IssuedReceipt again = new IssuedReceipt(jobId, "rcpt_other", "event_other", stored.getClientId(),
+                stored.getMinerId(), stored.getKeyId(), stored.getCompletedAt().toInstant(), receipts.logSize(),
+                stored.getBody(), false);
+        IssuedReceipt sameIndex = new IssuedReceipt("job_other", "rcpt_other", "event_other", stored.getClientId(),
+                stored.getMinerId(), stored.getKeyId(), stored.getCompletedAt().toInstant(), stored.getLogIndex(),
+                stored.getBody(), false);
+
+        assertThatThrownBy(() -> receiptLog.appendAll(List.of(again), Map.of()))
+                .hasMessageContaining("duplicate key");
+        assertThatThrownBy(() -> receiptLog.appendAll(List.of(sameIndex), Map.of()))
+                .hasMessageContaining("duplicate key");
     }
 
     private static List<String> complete(CompletedJobs jobs, String minerId, int count) {
