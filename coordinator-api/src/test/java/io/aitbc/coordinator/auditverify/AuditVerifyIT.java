@@ -29,7 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Tests in order of a tampering story: the tampering tests run last, so the check passes first. */
 // a context (and so a database) of its own: the check reads every event of the database
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = "spring.application.name=audit-verify-it")
+        properties = {"spring.application.name=audit-verify-it",
+                "spring.datasource.hikari.maximum-pool-size=8"})
 @ActiveProfiles("test")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)

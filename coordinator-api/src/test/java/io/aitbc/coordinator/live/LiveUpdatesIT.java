@@ -43,7 +43,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 // a context (and so a database) of its own: the events appended here bypass the projections
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = "spring.application.name=live-it")
+        properties = {"spring.application.name=live-it",
+                "spring.datasource.hikari.maximum-pool-size=8"})
 @ActiveProfiles("test")
 class LiveUpdatesIT {
 

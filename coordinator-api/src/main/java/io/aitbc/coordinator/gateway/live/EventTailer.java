@@ -20,6 +20,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -82,14 +83,17 @@ public class EventTailer implements SmartLifecycle {
         return Flux.defer(() -> {
             Sinks.Many<Positioned<T>> queue = Sinks.many().unicast()
                     .onBackpressureBuffer(Queues.<Positioned<T>>get(properties.sessionBuffer()).get());
+            // told apart from the queue: a queue that nobody drains would hold back its own error
+            Sinks.One<Boolean> overflowed = Sinks.one();
+            AtomicBoolean full = new AtomicBoolean();
             // listen before reading the head: an event published in between is then either in the
             // store read below or in the queue, and the position filter keeps it from being both
             Disposable listening = sink.asFlux().subscribe(event -> {
                 T mapped = mapping.apply(event);
                 if (mapped != null && relevant.test(mapped)
                         && queue.tryEmitNext(new Positioned<>(event.position(), mapped)) == EmitResult.FAIL_OVERFLOW) {
-                    queue.tryEmitError(Exceptions.failWithOverflow("more than " + properties.sessionBuffer()
-                            + " updates waiting"));
+                    full.set(true);
+                    overflowed.tryEmitValue(Boolean.TRUE);
                 }
             });
             long upTo = awaitHead();
@@ -100,9 +104,13 @@ public class EventTailer implements SmartLifecycle {
             Flux<T> fresh = queue.asFlux()
                     .filter(item -> item.position() > Math.max(upTo, from))
                     .map(Positioned::value)
-                    // an overflow overtakes what is queued: a reader that stopped is told now, not once it reads again
-                    .publishOn(Schedulers.parallel(), false, PREFETCH);
+                    .publishOn(Schedulers.parallel(), PREFETCH);
             return Flux.concat(stored, fresh)
+                    .takeUntilOther(overflowed.asMono())
+                    .concatWith(Flux.defer(() -> full.get()
+                            ? Flux.error(Exceptions.failWithOverflow("more than " + properties.sessionBuffer()
+                                    + " updates waiting"))
+                            : Flux.empty()))
                     .doFinally(signal -> listening.dispose());
         });
     }

@@ -4,7 +4,6 @@ import io.aitbc.coordinator.gateway.auth.Caller;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
-import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.web.reactive.HandlerMapping;
 import org.springframework.web.reactive.config.WebFluxConfigurer;
 import org.springframework.web.reactive.handler.SimpleUrlHandlerMapping;
@@ -14,7 +13,6 @@ import org.springframework.web.reactive.socket.server.support.HandshakeWebSocket
 import org.springframework.web.reactive.socket.server.upgrade.ReactorNettyRequestUpgradeStrategy;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
-import reactor.netty.Connection;
 import reactor.netty.http.server.WebsocketServerSpec;
 
 import java.util.Map;
@@ -47,16 +45,14 @@ class LiveConfiguration implements WebFluxConfigurer {
             @Override
             public Mono<Void> handleRequest(ServerWebExchange exchange, WebSocketHandler handler) {
                 Object caller = exchange.getAttributes().get(Caller.class.getName());
-                // a reader that stopped reading cannot be closed politely; the session keeps the raw
-                // connection so that it can be cut
-                Object request = ServerHttpRequestDecorator.getNativeRequest(exchange.getRequest());
                 return super.handleRequest(exchange, session -> {
                     if (caller != null) {
                         session.getAttributes().put(Caller.class.getName(), caller);
                     }
-                    if (request instanceof Connection) {
-                        session.getAttributes().put(CONNECTION, request);
-                    }
+                    // a reader that stopped reading cannot be closed politely; the session keeps the raw
+                    // connection so that it can be watched and cut
+                    NettyConnections.of(session)
+                            .ifPresent(connection -> session.getAttributes().put(CONNECTION, connection));
                     return handler.handle(session);
                 });
             }

@@ -93,8 +93,8 @@ class LiveWebSocketHandler implements WebSocketHandler {
             return session.close(CloseStatus.BAD_DATA.withReason("after must be a position"));
         }
         open.incrementAndGet();
-        logger.debug("WebSocket session [{}] opened for [{}] after position [{}]", session.getId(),
-                caller.principal(), after);
+        logger.debug("WebSocket session [{}] opened for [{}] after position [{}], watched [{}]", session.getId(),
+                caller.principal(), after, session.getAttributes().containsKey(LiveConfiguration.CONNECTION));
 
         LiveSession live = new LiveSession(caller);
         Sinks.Many<String> replies = Sinks.many().unicast().onBackpressureBuffer(Queues.<String>get(64).get());
