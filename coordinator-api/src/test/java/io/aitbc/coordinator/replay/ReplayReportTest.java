@@ -37,6 +37,7 @@ class ReplayReportTest {
         assertThat(json.path("http_errors").asLong()).as("429 answers are counted apart").isEqualTo(2);
         assertThat(json.path("rate_limited").asLong()).isEqualTo(7);
         assertThat(json.path("ok").asBoolean()).isTrue();
+        assertThat(json.has("submit_lag_ms")).as("no schedule to be late for at speed 0").isFalse();
     }
 
     @Test
