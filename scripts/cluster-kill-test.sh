@@ -7,7 +7,8 @@
 # usage: scripts/cluster-kill-test.sh            (from the repository root, after mvn package)
 # env:   JAR (coordinator-api/target/coordinator-api.jar), PG_HOST (127.0.0.1), PG_PORT (5432),
 #        PG_USER (postgres), ROWS (2000 trace rows), KILL_AT (ROWS/4 jobs submitted),
-#        PORT_A (18481), PORT_B (18482), PORT_PROXY (18483), WORK (a fresh temporary directory)
+#        PORT_A (18481), PORT_B (18482), PORT_PROXY (18483), POOL (10 connections per node),
+#        WORK (a fresh temporary directory)
 set -uo pipefail
 
 JAR=${JAR:-coordinator-api/target/coordinator-api.jar}
@@ -19,6 +20,8 @@ KILL_AT=${KILL_AT:-$((ROWS / 4))}
 PORT_A=${PORT_A:-18481}
 PORT_B=${PORT_B:-18482}
 PORT_PROXY=${PORT_PROXY:-18483}
+# connections per node; two nodes, the replay's reads and other users must fit in max_connections
+POOL=${POOL:-10}
 TRACE=${TRACE:-traces/azure-llm-inference-2023/AzureLLMInferenceTrace_conv.csv}
 WORK=${WORK:-$(mktemp -d /tmp/coordinator-cluster.XXXXXX)}
 DB=cluster_kill_$(date +%s)
@@ -33,7 +36,8 @@ log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 start_node() { # name port
     mkdir -p "$WORK/$1"
     java -jar "$JAR" --server.port="$2" --coordinator.db.url="$DB_URL" --coordinator.db.user="$PG_USER" \
-        --coordinator.data-dir="$WORK/$1" >>"$WORK/$1/out.log" 2>&1 &
+        --coordinator.data-dir="$WORK/$1" --spring.datasource.hikari.maximum-pool-size="$POOL" \
+        >>"$WORK/$1/out.log" 2>&1 &
     echo $! >"$WORK/$1/pid"
     PIDS+=($!)
 }

@@ -3,6 +3,7 @@ package io.aitbc.coordinator.metrics;
 import io.aitbc.coordinator.testsupport.CoordinatorTestClient;
 import io.aitbc.coordinator.testsupport.CoordinatorTestClient.Key;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.ActiveProfiles;
@@ -24,6 +25,8 @@ import static org.awaitility.Awaitility.await;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = "coordinator.ratelimit.enabled=true")
 @ActiveProfiles("test")
+// Spring Boot tests turn metric exporters off unless asked
+@AutoConfigureObservability
 class PrometheusMetricsIT {
 
     @LocalServerPort
