@@ -118,7 +118,7 @@ class ClusterIT {
 
     private static ConfigurableApplicationContext start(String nodeId, Path dataDir) {
         // arguments outrank application.yml, as an operator's --options would
-        return new SpringApplicationBuilder(CoordinatorApplication.class, NodeTokenStore.class)
+        return new SpringApplicationBuilder(CoordinatorApplication.class, InProcessNode.class)
                 .profiles("test")
                 .run("--server.port=0",
                         "--coordinator.test.keep-database=true",

@@ -7,14 +7,15 @@ import org.axonframework.eventhandling.tokenstore.jdbc.TokenSchema;
 import org.axonframework.serialization.Serializer;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
+import org.springframework.http.client.ReactorResourceFactory;
 
 /**
- * A token store that claims under the node's own name. Axon names a node after its JVM, so two
- * coordinators in one test JVM would hold each other's claims; separate processes never need this.
- * Deliberately not a {@code @Configuration}: only the cluster test adds it to its contexts.
+ * What a coordinator needs to share one JVM with another one as a separate node; separate processes
+ * never need it. Deliberately not a {@code @Configuration}: only the cluster test adds it to its contexts.
  */
-class NodeTokenStore {
+class InProcessNode {
 
+    /** Axon names a node after its JVM, so two nodes in one JVM would hold each other's claims. */
     @Bean
     TokenStore tokenStore(ConnectionProvider connectionProvider, Serializer serializer, TokenSchema tokenSchema,
                           @Value("${coordinator.test.node-id}") String nodeId) {
@@ -25,5 +26,13 @@ class NodeTokenStore {
                 .contentType(byte[].class)
                 .nodeId(nodeId)
                 .build();
+    }
+
+    /** Netty resources of the node's own: stopping one node must not stop the other's event loops. */
+    @Bean
+    ReactorResourceFactory reactorResourceFactory() {
+        ReactorResourceFactory resources = new ReactorResourceFactory();
+        resources.setUseGlobalResources(false);
+        return resources;
     }
 }
