@@ -14,6 +14,7 @@ import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.MediaType;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.ActiveProfiles;
 
 import java.io.IOException;
@@ -28,6 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = "logging.level.io.aitbc.coordinator.infra.MessageLoggingContext=debug")
 @ActiveProfiles("test")
+// a context of its own: closed after the class, so its connections do not add up over the suite
+@DirtiesContext
 @ExtendWith(OutputCaptureExtension.class)
 class RequestIdIT {
 

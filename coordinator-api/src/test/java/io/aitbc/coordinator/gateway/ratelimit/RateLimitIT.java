@@ -10,6 +10,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.annotation.Import;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.ActiveProfiles;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
 
@@ -23,6 +24,8 @@ import static org.assertj.core.api.Assertions.assertThat;
         properties = {"coordinator.ratelimit.enabled=true", "coordinator.redis.url="})
 @ActiveProfiles("test")
 @Import(ManualTime.Configuration.class)
+// a context of its own: closed after the class, so its connections do not add up over the suite
+@DirtiesContext
 class RateLimitIT {
 
     @LocalServerPort

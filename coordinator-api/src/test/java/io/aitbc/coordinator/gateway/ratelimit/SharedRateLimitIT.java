@@ -18,6 +18,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
 import org.springframework.http.MediaType;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.ActiveProfiles;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -37,6 +38,8 @@ import static org.awaitility.Awaitility.await;
         properties = {"coordinator.ratelimit.enabled=true", "coordinator.redis.url=redis://127.0.0.1:6379"})
 @ActiveProfiles("test")
 @Import(ManualTime.Configuration.class)
+// a context of its own: closed after the class, so its connections do not add up over the suite
+@DirtiesContext
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SharedRateLimitIT {
 
