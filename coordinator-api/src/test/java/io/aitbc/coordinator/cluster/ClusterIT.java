@@ -78,15 +78,16 @@ class ClusterIT {
                 metersA.get("coordinator.polls.waiting").gauge().value() >= 1);
 
         // when
-        long submitted = System.nanoTime();
         String jobId = b.submitJob(client, Map.of("type", "ai-inference", "requirements", Map.of("region", region)));
+        long committed = System.nanoTime();
         JsonNode assignment = poll.get(20, TimeUnit.SECONDS);
-        long wokenAfterMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - submitted);
+        long wokenAfterMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - committed);
 
         // then
         assertThat(assignment).isNotNull();
         assertThat(assignment.get("job_id").asText()).isEqualTo(jobId);
-        assertThat(wokenAfterMillis).as("woken at once, not at the end of the 25 s wait").isLessThan(3000);
+        // a claim and an HTTP answer on a busy build machine take a few seconds; a missed wake-up takes 25
+        assertThat(wokenAfterMillis).as("woken at once, not at the end of the 25 s wait").isLessThan(10_000);
     }
 
     @Test
