@@ -130,7 +130,7 @@ record ReplayReport(
             marketLines(out);
         }
         line(out, "");
-        line(out, "%-34s %8s %9s %9s %9s %9s", "latency (ms)", "count", "p50", "p90", "p99", "max");
+        line(out, "%-48s %8s %9s %9s %9s %9s", "latency (ms)", "count", "p50", "p90", "p99", "max");
         latencyLine(out, "queue wait", findings.queueWait());
         latencyLine(out, "end to end", findings.endToEnd());
         if (speed > 0) {
@@ -196,7 +196,7 @@ record ReplayReport(
     }
 
     private static void latencyLine(StringBuilder out, String name, LatencySummary summary) {
-        line(out, "%-34s %8d %9.1f %9.1f %9.1f %9.1f", name, summary.count(), summary.p50Ms(), summary.p90Ms(),
+        line(out, "%-48s %8d %9.1f %9.1f %9.1f %9.1f", name, summary.count(), summary.p50Ms(), summary.p90Ms(),
                 summary.p99Ms(), summary.maxMs());
     }
 
