@@ -28,7 +28,7 @@ final class Commands {
         out.println("""
                 usage: java -jar coordinator-api.jar [--server.port=N …]   serve the API
                        java -jar coordinator-api.jar replay --url URL --api-key KEY --trace FILE \
-                [--limit N] [--speed F|0] [--miners M]
+                [--limit N] [--speed F|0] [--miners M] [--marketplace]
                        java -jar coordinator-api.jar bench --url URL --api-key ADMIN_KEY --pg-url JDBC_URL \
                 [--pg-user U] [--seconds N] [--pid PID] [--rebuild-events N]
                        java -jar coordinator-api.jar audit-verify --url URL --api-key AUDITOR_KEY""");

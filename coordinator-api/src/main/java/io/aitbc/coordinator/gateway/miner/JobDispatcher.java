@@ -106,14 +106,17 @@ class JobDispatcher {
                     }
                     return waiter.asMono()
                             .timeout(left, Mono.error(new PollTimedOut()))
+                            .doFinally(signal -> waiters.remove(waiter))
                             .then(Mono.defer(() -> attempt(context, miner, types, lease, giveUpAt)))
                             .onErrorResume(PollTimedOut.class, timedOut -> Mono.empty());
                 })
                 .doFinally(signal -> waiters.remove(waiter));
     }
 
+    /** Wakes every waiting poll once; each registers anew if its next claim finds nothing. */
     private void wakeAll() {
         for (Sinks.Empty<Void> waiter : waiters) {
+            waiters.remove(waiter);
             waiter.tryEmitEmpty();
         }
     }
