@@ -21,6 +21,8 @@ public final class CoordinatorTestClient {
         this.http = WebTestClient.bindToServer()
                 .baseUrl("http://127.0.0.1:" + port)
                 .responseTimeout(Duration.ofSeconds(60))
+                // audit pages and job lists of a shared test database outgrow the default 256 KiB
+                .codecs(codecs -> codecs.defaultCodecs().maxInMemorySize(16 * 1024 * 1024))
                 .build();
     }
 
