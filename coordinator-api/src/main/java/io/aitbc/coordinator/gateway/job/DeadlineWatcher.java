@@ -7,10 +7,10 @@ import io.aitbc.coordinator.query.dispatch.DueDeadline;
 import org.axonframework.commandhandling.GenericCommandMessage;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.axonframework.messaging.MetaData;
+import io.aitbc.coordinator.infra.PeriodicTask;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -20,9 +20,6 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Fires the time limits of jobs: a job's time to live, and the lease of its running attempt.
@@ -34,7 +31,7 @@ import java.util.concurrent.TimeUnit;
  * or a job already finished makes the command a no-op.
  */
 @Component
-class DeadlineWatcher implements SmartLifecycle {
+class DeadlineWatcher extends PeriodicTask {
 
     private static final Logger logger = LoggerFactory.getLogger(DeadlineWatcher.class);
     private static final int MAX_PER_ROUND = 500;
@@ -44,37 +41,19 @@ class DeadlineWatcher implements SmartLifecycle {
     private final CommandGateway commandGateway;
     private final TransactionTemplate transactions;
     private final Clock clock;
-    private final Duration interval;
-    private ScheduledExecutorService scheduler;
 
     DeadlineWatcher(DispatchRepository repository, CommandGateway commandGateway, TransactionTemplate transactions,
                     Clock clock, @Value("${coordinator.jobs.deadline-check-interval:250ms}") Duration interval) {
+        super("job-deadlines", interval);
         this.repository = repository;
         this.commandGateway = commandGateway;
         this.transactions = transactions;
         this.clock = clock;
-        this.interval = interval;
     }
 
     @Override
-    public void start() {
-        scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "job-deadlines");
-            thread.setDaemon(true);
-            return thread;
-        });
-        scheduler.scheduleWithFixedDelay(this::fireDue, interval.toMillis(), interval.toMillis(),
-                TimeUnit.MILLISECONDS);
-    }
-
-    @Override
-    public void stop() {
-        scheduler.shutdownNow();
-    }
-
-    @Override
-    public boolean isRunning() {
-        return scheduler != null && !scheduler.isShutdown();
+    protected void runOnce() {
+        fireDue();
     }
 
     /** Fires every limit due now, each in its own transaction; a limit that did not fire waits a round. */

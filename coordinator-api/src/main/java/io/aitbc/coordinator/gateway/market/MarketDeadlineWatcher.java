@@ -8,10 +8,10 @@ import io.aitbc.coordinator.query.offer.MarketRepository;
 import org.axonframework.commandhandling.GenericCommandMessage;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.axonframework.messaging.MetaData;
+import io.aitbc.coordinator.infra.PeriodicTask;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -21,9 +21,6 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Fires the marketplace's time limits from {@code market_deadline}: offers that expire, and
@@ -38,7 +35,7 @@ import java.util.concurrent.TimeUnit;
  * expired or failed while reserved.
  */
 @Component
-class MarketDeadlineWatcher implements SmartLifecycle {
+class MarketDeadlineWatcher extends PeriodicTask {
 
     private static final Logger logger = LoggerFactory.getLogger(MarketDeadlineWatcher.class);
     private static final int MAX_PER_ROUND = 500;
@@ -48,38 +45,20 @@ class MarketDeadlineWatcher implements SmartLifecycle {
     private final CommandGateway commandGateway;
     private final TransactionTemplate transactions;
     private final Clock clock;
-    private final Duration interval;
-    private ScheduledExecutorService scheduler;
 
     MarketDeadlineWatcher(MarketRepository repository, CommandGateway commandGateway,
                           TransactionTemplate transactions, Clock clock,
                           @Value("${coordinator.jobs.deadline-check-interval:250ms}") Duration interval) {
+        super("market-deadlines", interval);
         this.repository = repository;
         this.commandGateway = commandGateway;
         this.transactions = transactions;
         this.clock = clock;
-        this.interval = interval;
     }
 
     @Override
-    public void start() {
-        scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "market-deadlines");
-            thread.setDaemon(true);
-            return thread;
-        });
-        scheduler.scheduleWithFixedDelay(this::fireDue, interval.toMillis(), interval.toMillis(),
-                TimeUnit.MILLISECONDS);
-    }
-
-    @Override
-    public void stop() {
-        scheduler.shutdownNow();
-    }
-
-    @Override
-    public boolean isRunning() {
-        return scheduler != null && !scheduler.isShutdown();
+    protected void runOnce() {
+        fireDue();
     }
 
     /** Fires every limit due now, each in its own transaction; one that did not fire waits a round. */
