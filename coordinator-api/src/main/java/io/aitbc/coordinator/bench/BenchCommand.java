@@ -170,7 +170,8 @@ public final class BenchCommand {
         }
         report.note(String.format(Locale.ROOT, "latency: %.0f submissions/s offered, %d measured, %d failed,"
                         + " %d not readable at once, %d WebSocket updates", latency.rate(), latency.submit().count(),
-                latency.failed(), latency.notReadable(), latency.webSocket() == null ? 0 : latency.webSocket().count()));
+                latency.failed(), latency.notReadable(),
+                latency.webSocket() == null ? 0 : latency.webSocket().count()));
     }
 
     private void outcomeNote(String what, ThroughputBench.Outcome outcome) {

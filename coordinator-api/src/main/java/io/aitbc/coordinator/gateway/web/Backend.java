@@ -36,7 +36,8 @@ public class Backend {
     /** Sends a command on behalf of the request; answers the handler's result, or empty for none. */
     public <R> Mono<R> send(RequestContext context, Object command) {
         var message = GenericCommandMessage.asCommandMessage(command).andMetaData(context.metaData());
-        return blocking(context, () -> commandGateway.<R>sendAndWait(message, timeout.toMillis(), TimeUnit.MILLISECONDS));
+        return blocking(context,
+                () -> commandGateway.<R>sendAndWait(message, timeout.toMillis(), TimeUnit.MILLISECONDS));
     }
 
     /** Asks a query of a single answer; empty when the handler answers {@code null}. */

@@ -1,6 +1,7 @@
 package io.aitbc.coordinator.gateway.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import io.aitbc.coordinator.receipt.verify.CanonicalizationException;
 import io.aitbc.coordinator.receipt.verify.Jcs;
 import org.springframework.http.HttpStatus;
@@ -24,7 +25,7 @@ public final class Digests {
     public static String canonicalSha256(String field, JsonNode value, int maxBytes) {
         byte[] canonical;
         try {
-            canonical = Jcs.canonicalize(value == null ? com.fasterxml.jackson.databind.node.NullNode.getInstance() : value);
+            canonical = Jcs.canonicalize(value == null ? NullNode.getInstance() : value);
         } catch (CanonicalizationException e) {
             throw invalid(field, "cannot be canonicalised (RFC 8785): " + e.getMessage());
         }

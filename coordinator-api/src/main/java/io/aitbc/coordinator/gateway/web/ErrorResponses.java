@@ -150,7 +150,8 @@ public class ErrorResponses implements WebExceptionHandler {
             case 404 -> ApiException.notFound("NOT_FOUND", "No such route");
             case 405 -> new ApiException(HttpStatus.METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED",
                     "Method not allowed here");
-            case 413 -> new ApiException(HttpStatus.PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", "The request body is too large");
+            case 413 -> new ApiException(HttpStatus.PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE",
+                    "The request body is too large");
             case 415 -> new ApiException(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE",
                     "Send the body as application/json");
             case 503 -> new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE",

@@ -108,7 +108,8 @@ public class DispatchRepository {
                 .skipLocked()
                 .fetchOptional()
                 .map(row -> new DueDeadline(row.getJobId(),
-                        JobQueueProjection.LEASE.equals(row.getKind()) ? DueDeadline.Kind.LEASE : DueDeadline.Kind.EXPIRY,
+                        JobQueueProjection.LEASE.equals(row.getKind())
+                                ? DueDeadline.Kind.LEASE : DueDeadline.Kind.EXPIRY,
                         row.getAttempt(), instant(row.getDueAt())));
     }
 

@@ -56,7 +56,8 @@ class JobQueueProjection {
                 .set(JOB_QUEUE.SUBMITTED_AT, utc(event.submittedAt()))
                 .set(JOB_QUEUE.REQ_GPU, required.gpu())
                 .set(JOB_QUEUE.REQ_MIN_VRAM_MB, required.minVramGb() == null ? null : required.minVramGb() * 1024)
-                .set(JOB_QUEUE.REQ_MODELS, required.models().isEmpty() ? null : required.models().toArray(String[]::new))
+                .set(JOB_QUEUE.REQ_MODELS,
+                        required.models().isEmpty() ? null : required.models().toArray(String[]::new))
                 .set(JOB_QUEUE.REQ_REGION, required.region())
                 .set(JOB_QUEUE.MAX_PRICE, event.maxPrice())
                 .onConflictDoNothing()
