@@ -13,6 +13,7 @@ final class Commands {
     }
 
     static int run(String[] args) {
+        ConsoleLogging.toStandardError();
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         return switch (args[0]) {
             case "replay" -> ReplayCommand.run(rest);

@@ -1,10 +1,5 @@
 package io.aitbc.coordinator.bench;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.ConsoleAppender;
 import io.aitbc.coordinator.bench.BenchOptions.UsageException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,7 +37,6 @@ public final class BenchCommand {
     }
 
     public static int run(String[] args) {
-        logToStandardError();
         BenchOptions options;
         try {
             options = BenchOptions.parse(args, System.getenv());
@@ -201,28 +195,5 @@ public final class BenchCommand {
         Object[] all = java.util.Arrays.copyOf(values, values.length + 1);
         all[values.length] = last;
         return all;
-    }
-
-    /**
-     * Outside Spring, Logback would print every library's debug lines to standard output, where the
-     * report and its JSON line belong: warnings go to standard error instead.
-     */
-    private static void logToStandardError() {
-        if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
-            return;
-        }
-        context.reset();
-        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
-        encoder.setContext(context);
-        encoder.setPattern("%d{HH:mm:ss.SSS} %-5level %logger{0} - %msg%n");
-        encoder.start();
-        ConsoleAppender<ILoggingEvent> appender = new ConsoleAppender<>();
-        appender.setContext(context);
-        appender.setTarget("System.err");
-        appender.setEncoder(encoder);
-        appender.start();
-        ch.qos.logback.classic.Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
-        root.setLevel(Level.WARN);
-        root.addAppender(appender);
     }
 }

@@ -27,7 +27,6 @@ public final class ReplayCommand {
     }
 
     public static int run(String[] args) {
-        ConsoleLogging.toStandardError();
         return run(args, System.getenv(), System.out, System.err);
     }
 

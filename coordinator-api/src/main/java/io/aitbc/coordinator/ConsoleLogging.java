@@ -1,4 +1,4 @@
-package io.aitbc.coordinator.replay;
+package io.aitbc.coordinator;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
@@ -9,8 +9,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends the replay's log lines to standard error at level WARN: outside Spring, Logback would print
- * every library's debug lines to standard output, where the report and its JSON line belong.
+ * Sends the log lines of the jar's commands to standard error at level WARN: outside Spring, Logback
+ * would print every library's debug lines to standard output, where reports and their JSON lines belong.
  */
 final class ConsoleLogging {
 
