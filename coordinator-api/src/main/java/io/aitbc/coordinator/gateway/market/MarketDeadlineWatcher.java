@@ -8,7 +8,7 @@ import io.aitbc.coordinator.query.offer.MarketRepository;
 import org.axonframework.commandhandling.GenericCommandMessage;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.axonframework.messaging.MetaData;
-import io.aitbc.coordinator.infra.PeriodicTask;
+import io.aitbc.coordinator.infra.DeadlineFiring;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
@@ -17,7 +17,6 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -35,54 +34,29 @@ import java.util.Set;
  * expired or failed while reserved.
  */
 @Component
-class MarketDeadlineWatcher extends PeriodicTask {
+class MarketDeadlineWatcher extends DeadlineFiring {
 
     private static final Logger logger = LoggerFactory.getLogger(MarketDeadlineWatcher.class);
-    private static final int MAX_PER_ROUND = 500;
     private static final MetaData SYSTEM = MetaData.from(Map.of("principal", "coordinator", "role", "system"));
 
     private final MarketRepository repository;
     private final CommandGateway commandGateway;
-    private final TransactionTemplate transactions;
     private final Clock clock;
 
     MarketDeadlineWatcher(MarketRepository repository, CommandGateway commandGateway,
                           TransactionTemplate transactions, Clock clock,
                           @Value("${coordinator.jobs.deadline-check-interval:250ms}") Duration interval) {
-        super("market-deadlines", interval);
+        super("market-deadlines", interval, transactions);
         this.repository = repository;
         this.commandGateway = commandGateway;
-        this.transactions = transactions;
         this.clock = clock;
     }
 
     @Override
-    protected void runOnce() {
-        fireDue();
-    }
-
-    /** Fires every limit due now, each in its own transaction; one that did not fire waits a round. */
-    void fireDue() {
-        Set<String> tried = new HashSet<>();
-        for (int round = 0; round < MAX_PER_ROUND; round++) {
-            Optional<DueMarketDeadline> due;
-            try {
-                due = transactions.execute(status -> fireNext(tried));
-            } catch (RuntimeException e) {
-                // a command changed the same offer or job at the same moment; looked at again next round
-                logger.debug("A marketplace deadline did not fire this round: [{}]", e.getMessage());
-                continue;
-            }
-            if (due == null || due.isEmpty()) {
-                return;
-            }
-        }
-    }
-
-    private Optional<DueMarketDeadline> fireNext(Set<String> tried) {
+    protected boolean fireNext(Set<String> tried) {
         Optional<DueMarketDeadline> due = repository.lockNextDue(clock.instant(), tried);
         if (due.isEmpty()) {
-            return Optional.empty();
+            return false;
         }
         DueMarketDeadline deadline = due.get();
         tried.add(deadline.deadlineId());
@@ -93,7 +67,7 @@ class MarketDeadlineWatcher extends PeriodicTask {
             logger.debug("Expiry of offer [{}] due at [{}] fired: [{}]", deadline.offerId(), deadline.dueAt(),
                     expired);
         }
-        return due;
+        return true;
     }
 
     private void settleReservation(DueMarketDeadline deadline) {
