@@ -1,12 +1,15 @@
 package io.aitbc.coordinator.audit;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.aitbc.coordinator.query.infra.EventStoreConfiguration;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One row of the event store as the audit log shows it: its global position, identity, the
@@ -48,10 +51,7 @@ public record StoredEvent(
     /** The payload as its event class, read with the events' own mapper. */
     public Object event() {
         try {
-            Class<?> type = Class.forName(payloadType, true, StoredEvent.class.getClassLoader());
-            return EventStoreConfiguration.eventObjectMapper().readValue(payload, type);
-        } catch (ClassNotFoundException e) {
-            throw new IllegalStateException("Event class " + payloadType + " is not on the class path", e);
+            return Json.MAPPER.readValue(payload, Json.eventClass(payloadType));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -59,9 +59,29 @@ public record StoredEvent(
 
     private static JsonNode tree(byte[] json) {
         try {
-            return EventStoreConfiguration.eventObjectMapper().readTree(json);
+            return Json.MAPPER.readTree(json);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * One mapper and one class lookup per event type for every stored event: a mapper caches what it
+     * learned about each class, and a new one per event would learn it again every time.
+     */
+    private static final class Json {
+
+        static final ObjectMapper MAPPER = EventStoreConfiguration.eventObjectMapper();
+        private static final Map<String, Class<?>> CLASSES = new ConcurrentHashMap<>();
+
+        static Class<?> eventClass(String payloadType) {
+            return CLASSES.computeIfAbsent(payloadType, name -> {
+                try {
+                    return Class.forName(name, true, StoredEvent.class.getClassLoader());
+                } catch (ClassNotFoundException e) {
+                    throw new IllegalStateException("Event class " + name + " is not on the class path", e);
+                }
+            });
         }
     }
 }
