@@ -62,10 +62,9 @@ public class JobTimeline {
         }
         return transactions.execute(status -> {
             dsl.execute("CREATE TEMPORARY TABLE " + TEMPORARY + " (LIKE job_view INCLUDING DEFAULTS) ON COMMIT DROP");
-            DSLContext target = projections.mapped(Map.of(JOB_VIEW.getName(), TEMPORARY));
-            ShadowProjections.Handler handler = projections.create(PROCESSING_GROUP, target);
-            events.forEach(handler::apply);
-            return target.selectFrom(JOB_VIEW)
+            Map<String, String> temporary = Map.of(JOB_VIEW.getName(), TEMPORARY);
+            projections.create(PROCESSING_GROUP, temporary).applyAll(events);
+            return projections.mapped(temporary).selectFrom(JOB_VIEW)
                     .where(JOB_VIEW.JOB_ID.eq(jobId))
                     .fetchOptional()
                     .map(this::view);

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -51,7 +52,7 @@ import java.util.regex.Pattern;
 public class ProjectionRebuilder {
 
     private static final Logger logger = LoggerFactory.getLogger(ProjectionRebuilder.class);
-    private static final int BATCH = 1000;
+    private static final int BATCH = 2000;
     private static final String SHADOW = "_rebuild";
     private static final String RETIRED = "_retired";
     private static final Pattern TOKEN_INDEX = Pattern.compile("\"index\"\\s*:\\s*(\\d+)");
@@ -71,6 +72,11 @@ public class ProjectionRebuilder {
     private final Clock clock;
     private final ExecutorService worker = Executors.newSingleThreadExecutor(runnable -> {
         Thread thread = new Thread(runnable, "projection-rebuild");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private final ExecutorService reader = Executors.newSingleThreadExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "projection-rebuild-reader");
         thread.setDaemon(true);
         return thread;
     });
@@ -144,27 +150,30 @@ public class ProjectionRebuilder {
             dsl.execute("DROP TABLE IF EXISTS " + DSL.name(copy));
             dsl.execute("CREATE TABLE " + DSL.name(copy) + " (LIKE " + DSL.name(table) + " INCLUDING ALL)");
         }));
-        ShadowProjections.Handler handler = projections.create(name, projections.mapped(shadow));
+        ShadowProjections.Handler handler = projections.create(name, shadow);
 
         TreeSet<Long> missing = new TreeSet<>();
         long position = 0;
         long applied = 0;
-        List<StoredEvent> batch;
-        do {
-            batch = log.after(position, null, BATCH, null, null);
-            long from = position;
+        List<StoredEvent> batch = log.after(0, null, BATCH, null, null);
+        while (!batch.isEmpty()) {
+            // read the next batch while this one is applied: the database and the projection take turns less
+            long last = batch.get(batch.size() - 1).position();
+            CompletableFuture<List<StoredEvent>> next = batch.size() < BATCH
+                    ? CompletableFuture.completedFuture(List.of())
+                    : CompletableFuture.supplyAsync(() -> log.after(last, null, BATCH, null, null), reader);
             List<StoredEvent> events = batch;
-            transactions.executeWithoutResult(status -> events.forEach(handler::apply));
+            transactions.executeWithoutResult(status -> handler.applyAll(events));
             for (StoredEvent event : batch) {
-                for (long skipped = from + 1; skipped < event.position(); skipped++) {
+                for (long skipped = position + 1; skipped < event.position(); skipped++) {
                     missing.add(skipped);
                 }
-                from = event.position();
+                position = event.position();
             }
-            position = from;
             applied += batch.size();
             rebuilds.put(name, progress(name, "copying", applied, position, head));
-        } while (batch.size() == BATCH);
+            batch = next.join();
+        }
 
         long copied = position;
         long total = applied;
@@ -172,16 +181,14 @@ public class ProjectionRebuilder {
             rebuilds.put(name, progress(name, "swapping", total, copied, head));
             dsl.execute("LOCK TABLE " + String.join(", ", tables.stream().map(t -> DSL.name(t).toString()).toList())
                     + " IN EXCLUSIVE MODE");
-            long count = total;
-            for (StoredEvent late : log.at(missing)) {
-                handler.apply(late);
-                count++;
-            }
+            List<StoredEvent> late = log.at(missing);
+            handler.applyAll(late);
+            long count = total + late.size();
             long after = copied;
             List<StoredEvent> rest;
             do {
                 rest = log.after(after, null, BATCH, null, null);
-                rest.forEach(handler::apply);
+                handler.applyAll(rest);
                 count += rest.size();
                 after = rest.isEmpty() ? after : rest.get(rest.size() - 1).position();
             } while (rest.size() == BATCH);

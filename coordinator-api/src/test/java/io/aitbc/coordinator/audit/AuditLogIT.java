@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -27,6 +28,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @ActiveProfiles("test")
 class AuditLogIT {
+
+    private static final List<String> PROJECTIONS =
+            List.of("job-dispatch", "job-views", "market-offers", "market-stats", "miner-views");
 
     @LocalServerPort
     int port;
@@ -160,6 +164,7 @@ class AuditLogIT {
         for (int i = 0; i < 5; i++) {
             completedJob();
         }
+        boughtJobs();
         api.submitJob(client, Map.of("type", "ai-inference", "requirements", Map.of("region", region)));
 
         // time limits of other tests' jobs may fire meanwhile: compare only at an unchanged event position
@@ -171,9 +176,7 @@ class AuditLogIT {
         do {
             positionBefore = headPosition();
             before = contentHashes();
-            rebuilder.rebuild("job-views");
-            rebuilder.rebuild("job-dispatch");
-            rebuilder.rebuild("miner-views");
+            PROJECTIONS.forEach(rebuilder::rebuild);
             rebuilt = contentHashes();
             positionAfter = headPosition();
         } while (positionAfter != positionBefore && ++tries < 5);
@@ -185,11 +188,28 @@ class AuditLogIT {
         assertThat(api.json(api.get(client, "/v1/jobs/" + after), 200).get("status").asText()).isEqualTo("queued");
     }
 
+    /** Marketplace traffic: an offer with one job bought and done and one still reserved, and a withdrawn offer. */
+    private void boughtJobs() {
+        String offerId = api.json(api.post(miner, "/v1/marketplace/offers", Map.of(
+                "job_type", "ai-inference", "price", "0.25", "max_jobs", 3)), 201).get("offer_id").asText();
+        for (int i = 0; i < 2; i++) {
+            String jobId = api.submitJob(client, Map.of("type", "ai-inference", "requirements", Map.of("region", region)));
+            api.json(api.post(client, "/v1/marketplace/offers/" + offerId + "/accept",
+                    Map.of("job_id", jobId, "bid_price", "0.30")), 201);
+        }
+        String reserved = api.poll(miner, 5).get("job_id").asText();
+        api.json(api.post(miner, "/v1/miners/" + reserved + "/result", Map.of(
+                "result", Map.of("text", "ok"), "metrics", Map.of("units", 1, "unit_type", "job"))), 200);
+        String withdrawn = api.json(api.post(miner, "/v1/marketplace/offers", Map.of(
+                "job_type", "ai-inference", "price", "0.50")), 201).get("offer_id").asText();
+        api.http().delete().uri("/v1/marketplace/offers/" + withdrawn).header("X-API-Key", miner.secret())
+                .exchange().expectStatus().isOk();
+    }
+
     private Map<String, String> contentHashes() {
-        return Map.of(
-                "job-views", rebuilder.contentHash("job-views"),
-                "job-dispatch", rebuilder.contentHash("job-dispatch"),
-                "miner-views", rebuilder.contentHash("miner-views"));
+        Map<String, String> hashes = new TreeMap<>();
+        PROJECTIONS.forEach(name -> hashes.put(name, rebuilder.contentHash(name)));
+        return hashes;
     }
 
     private long headPosition() {
