@@ -200,10 +200,13 @@ class AuditLogIT {
         String reserved = api.poll(miner, 5).get("job_id").asText();
         api.json(api.post(miner, "/v1/miners/" + reserved + "/result", Map.of(
                 "result", Map.of("text", "ok"), "metrics", Map.of("units", 1, "unit_type", "job"))), 200);
+        api.poll(miner, 5);
         String withdrawn = api.json(api.post(miner, "/v1/marketplace/offers", Map.of(
                 "job_type", "ai-inference", "price", "0.50")), 201).get("offer_id").asText();
         api.http().delete().uri("/v1/marketplace/offers/" + withdrawn).header("X-API-Key", miner.secret())
                 .exchange().expectStatus().isOk();
+        // the miner's last sign of life is a lease renewal, whose time is the event's own
+        api.json(api.post(miner, "/v1/miners/heartbeat", Map.of("inflight", 1)), 200);
     }
 
     private Map<String, String> contentHashes() {

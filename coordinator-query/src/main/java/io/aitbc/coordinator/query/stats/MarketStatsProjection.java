@@ -25,6 +25,7 @@ import org.springframework.stereotype.Component;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.temporal.ChronoUnit;
 
 import static io.aitbc.coordinator.query.infra.Times.utc;
 import static io.aitbc.coordinator.query.jooq.Tables.MARKET_JOB;
@@ -131,7 +132,8 @@ class MarketStatsProjection {
 
     @EventHandler
     void on(JobLeaseRenewedEvent event, @Timestamp Instant at) {
-        seen(event.minerId(), at);
+        // the event store keeps an event's time to the millisecond: a rebuild sees no more than that
+        seen(event.minerId(), at.truncatedTo(ChronoUnit.MILLIS));
     }
 
     @EventHandler
