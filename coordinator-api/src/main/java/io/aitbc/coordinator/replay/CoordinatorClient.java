@@ -33,7 +33,9 @@ import java.util.function.Supplier;
  * The coordinator's HTTP API as the replay uses it: JSON in snake_case over one shared HTTP/1.1
  * client, every call retried where the contract makes a retry safe.
  *
- * <p>A 429 waits for as long as {@code Retry-After} says. Transport failures and 5xx answers are
+ * <p>A 429 waits for as long as {@code Retry-After} says. A 409 {@code IDEMPOTENCY_CONFLICT} (the first
+ * request with the same key is still running, or ran on a node that died and its claim has not lapsed
+ * yet) is asked again every two seconds for up to a minute. Transport failures and 5xx answers are
  * retried a few times with a growing pause: every call the replay makes may be repeated without
  * harm (job submissions carry an {@code Idempotency-Key}, a repeated result report gets the same
  * answer, registering again updates). Every answer that is not 2xx is counted by route, status and
@@ -47,6 +49,8 @@ final class CoordinatorClient {
     private static final int MAX_FAILURE_RETRIES = 5;
     private static final int MAX_RATE_LIMIT_RETRIES = 100;
     private static final long MAX_RETRY_AFTER_SECONDS = 60;
+    private static final int MAX_IN_FLIGHT_RETRIES = 30;
+    private static final Duration IN_FLIGHT_PAUSE = Duration.ofSeconds(2);
 
     /** One call: {@code route} names the endpoint without its ids, for the tally. */
     record Call(String method, String path, String route, String apiKey, Object body, Duration timeout,
@@ -168,7 +172,7 @@ final class CoordinatorClient {
         return attempt(call, request(call), 1, 0);
     }
 
-    private CompletableFuture<Answer> attempt(Call call, HttpRequest request, int failures, int rateLimits) {
+    private CompletableFuture<Answer> attempt(Call call, HttpRequest request, int failures, int waits) {
         long started = System.nanoTime();
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
                 .handle((response, error) -> {
@@ -181,18 +185,22 @@ final class CoordinatorClient {
                                     new IOException(transportProblem(error), error)));
                         }
                         logger.warn("Retrying [{}] after a transport failure [{}]", call, transportProblem(error));
-                        return later(backoff(failures), () -> attempt(call, request, failures + 1, rateLimits));
+                        return later(backoff(failures), () -> attempt(call, request, failures + 1, waits));
                     }
 
                     String text = new String(response.body(), StandardCharsets.UTF_8);
                     Answer answer = new Answer(response.statusCode(), parse(text), text);
                     tally.answered(call.route(), elapsed, answer.status(), answer.errorCode(), answer.describe());
-                    if (answer.status() == 429 && rateLimits < MAX_RATE_LIMIT_RETRIES) {
-                        return later(retryAfter(response), () -> attempt(call, request, failures, rateLimits + 1));
+                    if (answer.status() == 429 && waits < MAX_RATE_LIMIT_RETRIES) {
+                        return later(retryAfter(response), () -> attempt(call, request, failures, waits + 1));
+                    }
+                    if (answer.status() == 409 && "IDEMPOTENCY_CONFLICT".equals(answer.errorCode())
+                            && waits < MAX_IN_FLIGHT_RETRIES) {
+                        return later(IN_FLIGHT_PAUSE, () -> attempt(call, request, failures, waits + 1));
                     }
                     if (answer.status() / 100 == 5 && failures <= MAX_FAILURE_RETRIES) {
                         logger.warn("Retrying [{}] after [{}]", call, answer.describe());
-                        return later(backoff(failures), () -> attempt(call, request, failures + 1, rateLimits));
+                        return later(backoff(failures), () -> attempt(call, request, failures + 1, waits));
                     }
                     return CompletableFuture.completedFuture(answer);
                 })

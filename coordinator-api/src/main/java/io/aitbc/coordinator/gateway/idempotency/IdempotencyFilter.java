@@ -39,6 +39,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
@@ -54,9 +55,11 @@ import java.util.regex.Pattern;
  * <p>Polls and heartbeats are left out: replaying their first answer would hand a miner a stale
  * assignment or leave its leases unrenewed, and running them twice harms nothing.
  *
- * <p><strong>Limitation:</strong> a node that dies while running a request leaves the key claimed
- * until the claim's lock lapses ({@code coordinator.idempotency.lock}, 2 minutes); a retry after
- * that runs the request again, because whether the first one took effect is unknown here.
+ * <p>A node that dies while running a request leaves the key claimed until the claim's lock lapses
+ * ({@code coordinator.idempotency.lock}, 30 seconds, well past the gateway's 10-second timeout); a
+ * retry after that runs the request again, because whether the first one took effect is unknown
+ * here. Handlers make that second run harmless where it matters: a job submission derives its job id
+ * from the key ({@link IdempotentRequest}), so the second run finds the job the first one created.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 30)
@@ -80,7 +83,7 @@ class IdempotencyFilter implements WebFilter {
 
     IdempotencyFilter(IdempotencyStore store, Backend backend, ErrorResponses errors, ObjectMapper json,
                       @Value("${coordinator.limits.max-body-bytes:1048576}") int maxBodyBytes,
-                      @Value("${coordinator.idempotency.lock:2m}") Duration lock,
+                      @Value("${coordinator.idempotency.lock:30s}") Duration lock,
                       @Value("${coordinator.idempotency.retention:24h}") Duration retention) {
         this.store = store;
         this.backend = backend;
@@ -128,6 +131,8 @@ class IdempotencyFilter implements WebFilter {
             return Mono.error(new ApiException(HttpStatus.CONFLICT, "IDEMPOTENCY_CONFLICT",
                     "A request with Idempotency-Key " + key + " is still in progress; retry once it answered"));
         }
+        Instant firstSeenAt = ((IdempotencyStore.Claimed) claim).firstSeenAt();
+        IdempotentRequest.remember(exchange, new IdempotentRequest(context.caller().principal(), key, firstSeenAt));
         return run(exchange, chain, context, key, body);
     }
 

@@ -1,11 +1,14 @@
 package io.aitbc.coordinator.gateway.idempotency;
 
 import io.aitbc.coordinator.gateway.jooq.tables.records.IdempotencyRecordRecord;
+import org.jooq.Condition;
 import org.jooq.DSLContext;
+import org.jooq.impl.DSL;
 import org.springframework.stereotype.Repository;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Optional;
@@ -34,8 +37,11 @@ class IdempotencyStore {
     sealed interface Claim {
     }
 
-    /** The key is new (or its record lapsed): run the request and record its answer. */
-    record Claimed() implements Claim {
+    /**
+     * The key is new (or its record lapsed): run the request and record its answer. {@code firstSeenAt}
+     * is when this use of the key began; a request that runs again after its node died keeps it.
+     */
+    record Claimed(Instant firstSeenAt) implements Claim {
     }
 
     /** The first request with this key and body was answered: answer the same. */
@@ -63,7 +69,7 @@ class IdempotencyStore {
                 .onConflictDoNothing()
                 .execute();
         if (inserted == 1) {
-            return new Claimed();
+            return new Claimed(now.toInstant());
         }
         Optional<IdempotencyRecordRecord> existing = find(principal, key);
         if (existing.isEmpty()) {
@@ -71,7 +77,9 @@ class IdempotencyStore {
             return claim(principal, key, requestHash, lock, retention);
         }
         if (lapsed(existing.get(), requestHash, now)) {
-            return takeOver(principal, key, requestHash, now, lock, retention) ? new Claimed() : new InFlight();
+            return takeOver(principal, key, requestHash, now, lock, retention)
+                    .<Claim>map(firstSeenAt -> new Claimed(firstSeenAt.toInstant()))
+                    .orElseGet(InFlight::new);
         }
         IdempotencyRecordRecord record = existing.get();
         if (!record.getRequestHash().equals(requestHash)) {
@@ -118,23 +126,28 @@ class IdempotencyStore {
                 && record.getRequestHash().equals(requestHash);
     }
 
-    /** Claims a lapsed record; false when another request claimed it first. */
-    private boolean takeOver(String principal, String key, String requestHash, OffsetDateTime now, Duration lock,
-                             Duration retention) {
+    /**
+     * Claims a lapsed record; empty when another request claimed it first. A request that runs again
+     * after its node died keeps the record's first time; an expired key starts a new use.
+     */
+    private Optional<OffsetDateTime> takeOver(String principal, String key, String requestHash, OffsetDateTime now,
+                                              Duration lock, Duration retention) {
+        Condition expired = IDEMPOTENCY_RECORD.EXPIRES_AT.le(now);
         return dsl.update(IDEMPOTENCY_RECORD)
                 .set(IDEMPOTENCY_RECORD.REQUEST_HASH, requestHash)
                 .set(IDEMPOTENCY_RECORD.STATE, IN_FLIGHT)
                 .setNull(IDEMPOTENCY_RECORD.STATUS_CODE)
                 .setNull(IDEMPOTENCY_RECORD.CONTENT_TYPE)
                 .setNull(IDEMPOTENCY_RECORD.BODY)
-                .set(IDEMPOTENCY_RECORD.CREATED_AT, now)
+                .set(IDEMPOTENCY_RECORD.CREATED_AT, DSL.when(expired, now).otherwise(IDEMPOTENCY_RECORD.CREATED_AT))
                 .set(IDEMPOTENCY_RECORD.LOCKED_UNTIL, now.plus(lock))
-                .set(IDEMPOTENCY_RECORD.EXPIRES_AT, now.plus(retention))
+                .set(IDEMPOTENCY_RECORD.EXPIRES_AT,
+                        DSL.when(expired, now.plus(retention)).otherwise(IDEMPOTENCY_RECORD.EXPIRES_AT))
                 .where(IDEMPOTENCY_RECORD.PRINCIPAL.eq(principal))
                 .and(IDEMPOTENCY_RECORD.IDEMPOTENCY_KEY.eq(key))
-                .and(IDEMPOTENCY_RECORD.EXPIRES_AT.le(now)
-                        .or(IDEMPOTENCY_RECORD.STATE.eq(IN_FLIGHT).and(IDEMPOTENCY_RECORD.LOCKED_UNTIL.le(now))))
-                .execute() == 1;
+                .and(expired.or(IDEMPOTENCY_RECORD.STATE.eq(IN_FLIGHT).and(IDEMPOTENCY_RECORD.LOCKED_UNTIL.le(now))))
+                .returning(IDEMPOTENCY_RECORD.CREATED_AT)
+                .fetchOptional(IDEMPOTENCY_RECORD.CREATED_AT);
     }
 
     private OffsetDateTime now() {

@@ -2,6 +2,7 @@ package io.aitbc.coordinator.gateway.job;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.aitbc.coordinator.gateway.auth.Role;
+import io.aitbc.coordinator.gateway.idempotency.IdempotentRequest;
 import io.aitbc.coordinator.gateway.web.ApiException;
 import io.aitbc.coordinator.gateway.web.Backend;
 import io.aitbc.coordinator.gateway.web.RequestContext;
@@ -23,12 +24,10 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 
-import java.time.Clock;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.Objects;
 
 /** Clients submit, read, list and cancel jobs; auditors and admins read every job. */
 @RestController
@@ -36,28 +35,23 @@ import java.util.Objects;
 class JobController {
 
     private final Backend backend;
-    private final JobRequests requests;
-    private final Clock clock;
+    private final JobAccess access;
 
-    JobController(Backend backend, JobRequests requests, Clock clock) {
+    JobController(Backend backend, JobAccess access) {
         this.backend = backend;
-        this.requests = requests;
-        this.clock = clock;
+        this.access = access;
     }
 
     @PostMapping
-    Mono<ResponseEntity<JobView>> submit(RequestContext context, @RequestBody JsonNode body) {
-        context.caller().require(Role.CLIENT, Role.ADMIN);
-        var command = requests.submission(body, context.caller().principal(),
-                clock.instant().truncatedTo(ChronoUnit.MILLIS));
-        return backend.<String>send(context, command)
-                .then(backend.query(context, new FindJobQuery(command.jobId()), JobView.class))
+    Mono<ResponseEntity<JobView>> submit(RequestContext context, @RequestBody JsonNode body,
+                                         ServerWebExchange exchange) {
+        return access.submit(context, body, IdempotentRequest.of(exchange))
                 .map(view -> ResponseEntity.status(HttpStatus.CREATED).body(view));
     }
 
     @GetMapping("/{jobId}")
     Mono<JobView> get(RequestContext context, @PathVariable String jobId) {
-        return visibleJob(context, jobId);
+        return access.visible(context, jobId);
     }
 
     @GetMapping
@@ -86,36 +80,19 @@ class JobController {
     @PostMapping("/{jobId}/cancel")
     Mono<JobView> cancel(RequestContext context, @PathVariable String jobId) {
         context.caller().require(Role.CLIENT, Role.ADMIN);
-        return visibleJob(context, jobId)
+        return access.visible(context, jobId)
                 .flatMap(job -> backend.send(context, new CancelJobCommand(jobId, context.caller().principal())))
                 .then(backend.query(context, new FindJobQuery(jobId), JobView.class));
     }
 
     @GetMapping({"/{jobId}/results", "/{jobId}/result"})
     Mono<JobResults> results(RequestContext context, @PathVariable String jobId) {
-        return visibleJob(context, jobId)
+        return access.visible(context, jobId)
                 .flatMap(job -> job.status() != JobStatus.COMPLETED
                         ? Mono.error(new ApiException(HttpStatus.CONFLICT, "RESULT_NOT_READY",
                                 "Job " + jobId + " is " + job.status().wireName() + "; results come once it completed"))
                         : backend.query(context, new FindJobResultQuery(jobId), JobResult.class)
                                 .map(found -> new JobResults(jobId, job.status(), found.result(), job.completedAt())));
-    }
-
-    /** A job the caller may see; 404 otherwise, so clients cannot probe for other clients' jobs. */
-    Mono<JobView> visibleJob(RequestContext context, String jobId) {
-        return backend.query(context, new FindJobQuery(jobId), JobView.class)
-                .filter(job -> mayRead(context, job))
-                .switchIfEmpty(Mono.error(() -> ApiException.notFound("JOB_NOT_FOUND",
-                        "No job " + jobId + " is visible to this key")));
-    }
-
-    private static boolean mayRead(RequestContext context, JobView job) {
-        var caller = context.caller();
-        return switch (caller.role()) {
-            case AUDITOR, ADMIN -> true;
-            case CLIENT -> Objects.equals(job.clientId(), caller.principal());
-            case MINER -> Objects.equals(job.minerId(), caller.principal());
-        };
     }
 
     record JobResults(String jobId, JobStatus status, JsonNode results, Instant completedAt) {

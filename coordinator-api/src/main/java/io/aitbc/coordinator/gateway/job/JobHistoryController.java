@@ -28,10 +28,10 @@ import java.util.List;
 class JobHistoryController {
 
     private final Backend backend;
-    private final JobController jobs;
+    private final JobAccess jobs;
     private final JobTimeline timeline;
 
-    JobHistoryController(Backend backend, JobController jobs, JobTimeline timeline) {
+    JobHistoryController(Backend backend, JobAccess jobs, JobTimeline timeline) {
         this.backend = backend;
         this.jobs = jobs;
         this.timeline = timeline;
@@ -49,7 +49,7 @@ class JobHistoryController {
 
     @GetMapping("/{jobId}/history")
     Mono<JobHistory> history(RequestContext context, @PathVariable String jobId) {
-        return jobs.visibleJob(context, jobId)
+        return jobs.visible(context, jobId)
                 .flatMap(job -> backend.blocking(context, () -> timeline.history(jobId)))
                 .map(events -> new JobHistory(jobId, events.stream().map(JobHistoryController::entry).toList()));
     }
@@ -57,7 +57,7 @@ class JobHistoryController {
     @GetMapping(value = "/{jobId}", params = "as_of")
     Mono<JobView> asOf(RequestContext context, @PathVariable String jobId, @RequestParam("as_of") String asOf) {
         Instant time = parseTime(asOf);
-        return jobs.visibleJob(context, jobId)
+        return jobs.visible(context, jobId)
                 .flatMap(job -> backend.blocking(context, () -> timeline.asOf(jobId, time).orElse(null)))
                 .switchIfEmpty(Mono.error(() -> ApiException.notFound("JOB_NOT_FOUND",
                         "Job " + jobId + " did not exist at " + time)));

@@ -52,7 +52,7 @@ class JobRequests {
         }
     }
 
-    SubmitJobCommand submission(JsonNode body, String clientId, Instant now) {
+    SubmitJobCommand submission(JsonNode body, String clientId, Instant now, String jobId) {
         BodyReader reader = BodyReader.of(body);
         boolean legacy = !reader.has("type") && reader.has("payload")
                 && body.get("payload").isObject() && body.get("payload").has("type");
@@ -80,7 +80,7 @@ class JobRequests {
         }
         JsonNode storedPayload = payload == null ? JsonNodeFactory.instance.objectNode() : payload;
         String payloadSha256 = Digests.canonicalSha256("payload", storedPayload, limits.maxPayloadBytes());
-        return new SubmitJobCommand(Ids.newId("job", now), clientId, type, name, storedPayload, payloadSha256,
+        return new SubmitJobCommand(jobId, clientId, type, name, storedPayload, payloadSha256,
                 required, maxPrice, now.plusSeconds(ttlSeconds), maxAttempts);
     }
 }

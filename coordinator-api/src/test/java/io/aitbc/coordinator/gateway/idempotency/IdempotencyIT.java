@@ -114,6 +114,31 @@ class IdempotencyIT {
     }
 
     @Test
+    void submissionRunAgainAfterItsNodeDiedFindsTheJobTheFirstRunCreated() {
+        // given: the first run created the job, then its node died before recording the answer
+        String key = UUID.randomUUID().toString();
+        EntityExchangeResult<byte[]> first = post("/v1/jobs", key, body);
+        dsl.update(DSL.table("idempotency_record"))
+                .set(DSL.field("state"), "in_flight")
+                .set(DSL.field("status_code"), (Integer) null)
+                .set(DSL.field("body"), (byte[]) null)
+                .set(DSL.field("locked_until"), OffsetDateTime.now(ZoneOffset.UTC).minusSeconds(1))
+                .where(DSL.field("idempotency_key").eq(key))
+                .execute();
+        int eventsBefore = events();
+
+        // when: the client retries once the claim lapsed
+        EntityExchangeResult<byte[]> retry = post("/v1/jobs", key, body);
+
+        // then: the same job, not a second one
+        assertThat(retry.getStatus().value()).isEqualTo(201);
+        assertThat(json(retry).get("job_id").asText()).isEqualTo(json(first).get("job_id").asText());
+        assertThat(events()).isEqualTo(eventsBefore);
+        assertThat(post("/v1/jobs", UUID.randomUUID().toString(), body).getStatus().value()).isEqualTo(201);
+        assertThat(events()).isEqualTo(eventsBefore + 1);
+    }
+
+    @Test
     void errorAnswersAreReplayedToo() {
         String jobId = api.submitJob(client, Map.of("type", "ai-inference",
                 "requirements", Map.of("region", "nobody-" + UUID.randomUUID())));

@@ -2,6 +2,7 @@ package io.aitbc.coordinator.common.api;
 
 import java.security.SecureRandom;
 import java.time.Instant;
+import java.util.Arrays;
 
 /**
  * Opaque identifiers with a type prefix and a time-ordered random part, for example
@@ -27,6 +28,17 @@ public final class Ids {
         byte[] random = new byte[10];
         RANDOM.nextBytes(random);
         return prefix + "_" + encode(time.toEpochMilli(), random);
+    }
+
+    /**
+     * An identifier whose last 80 bits are the first ten bytes of {@code seed} instead of random ones:
+     * the same time and seed always give the same identifier.
+     */
+    public static String newId(String prefix, Instant time, byte[] seed) {
+        if (seed.length < 10) {
+            throw new IllegalArgumentException("An identifier's seed needs at least 10 bytes");
+        }
+        return prefix + "_" + encode(time.toEpochMilli(), Arrays.copyOf(seed, 10));
     }
 
     /** True when {@code id} has the given prefix and a well-formed time-ordered part. */

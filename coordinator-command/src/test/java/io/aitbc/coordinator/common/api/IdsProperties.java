@@ -9,8 +9,10 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.CharRange;
 import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.Size;
 
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -51,6 +53,21 @@ class IdsProperties {
         }
 
         assertThat(ids).hasSize(10_000);
+    }
+
+    @Property
+    void seededIdsAreWellFormedAndTheSameForTheSameTimeAndSeed(@ForAll("millis") long millis,
+                                                              @ForAll @Size(min = 10, max = 32) byte[] seed,
+                                                              @ForAll @Size(min = 10, max = 32) byte[] other) {
+        Instant time = Instant.ofEpochMilli(millis);
+
+        String id = Ids.newId("job", time, seed);
+
+        assertThat(Ids.isWellFormed(id, "job")).isTrue();
+        assertThat(Ids.newId("job", time, seed.clone())).isEqualTo(id);
+        assertThat(id.substring(0, 14)).isEqualTo(Ids.newId("job", time).substring(0, 14));
+        assertThat(Ids.newId("job", time, other).equals(id))
+                .isEqualTo(Arrays.equals(seed, 0, 10, other, 0, 10));
     }
 
     @Property
