@@ -24,9 +24,14 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -92,6 +97,45 @@ class ClusterIT {
 
     @Test
     @Order(2)
+    void resultsOnOneNodeRacingHeartbeatsOnTheOtherAreNeverRefused() throws Exception {
+        // given: a miner running eight jobs at a time; a heartbeat renews the lease of every one of them
+        CoordinatorTestClient a = client(nodeA);
+        CoordinatorTestClient b = client(nodeB);
+        String region = "beat-" + UUID.randomUUID();
+        Key client = a.createKey(Map.of("role", "client", "plan", "enterprise"));
+        Key miner = a.createKey(Map.of("role", "miner", "plan", "enterprise"));
+        a.json(a.post(miner, "/v1/miners/register", Map.of("capabilities", Map.of(
+                "gpus", List.of(Map.of("name", "A100", "memory_mb", 81920)), "job_types", List.of("ai-inference")),
+                "concurrency", 8, "region", region)), 200);
+        ExecutorService pool = Executors.newFixedThreadPool(16);
+
+        for (int round = 0; round < 8; round++) {
+            List<String> running = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                a.submitJob(client, Map.of("type", "ai-inference", "requirements", Map.of("region", region)));
+                running.add(a.poll(miner, 5).get("job_id").asText());
+            }
+            // when: each result, on node A, is reported while node B renews the same jobs' leases
+            List<Future<Integer>> results = new ArrayList<>();
+            for (String jobId : running) {
+                pool.submit(() -> b.post(miner, "/v1/miners/heartbeat", Map.of()).expectBody().returnResult());
+                results.add(pool.submit(() -> a.post(miner, "/v1/miners/" + jobId + "/result", Map.of(
+                                "result", Map.of("ok", true), "metrics", Map.of("units", 1, "unit_type", "tokens")))
+                        .expectBody().returnResult().getStatus().value()));
+            }
+            List<Integer> statuses = new ArrayList<>();
+            for (Future<Integer> result : results) {
+                statuses.add(result.get(1, TimeUnit.MINUTES));
+            }
+
+            // then: a renewal on the other node that changed the job first never makes a result fail
+            assertThat(statuses).as("result answers in round %d", round).containsOnly(200);
+        }
+        pool.shutdown();
+    }
+
+    @Test
+    @Order(3)
     void receiptsAreIssuedByTheOtherNodeWhenTheTokenHolderStops() throws Exception {
         // given
         String holder = await().atMost(Duration.ofSeconds(30)).until(ClusterIT::receiptsOwner, owner -> owner != null);

@@ -3,12 +3,14 @@ package io.aitbc.coordinator.gateway.web;
 import org.axonframework.commandhandling.GenericCommandMessage;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.axonframework.messaging.responsetypes.ResponseTypes;
+import org.axonframework.modelling.command.ConcurrencyException;
 import org.axonframework.queryhandling.QueryGateway;
 import org.slf4j.MDC;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
+import reactor.util.retry.Retry;
 
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -22,6 +24,8 @@ import java.util.concurrent.TimeUnit;
 @Component
 public class Backend {
 
+    private static final int CONFLICT_RETRIES = 4;
+
     private final CommandGateway commandGateway;
     private final QueryGateway queryGateway;
     private final Duration timeout;
@@ -33,11 +37,22 @@ public class Backend {
         this.timeout = timeout;
     }
 
-    /** Sends a command on behalf of the request; answers the handler's result, or empty for none. */
+    /**
+     * Sends a command on behalf of the request; answers the handler's result, or empty for none.
+     *
+     * <p>A command that lost a race for its aggregate to another node (both appended the same sequence
+     * number; the event store kept the other) is sent again: its transaction was rolled back as a whole,
+     * and the second run decides on the aggregate as it is now. Within one node commands on an aggregate
+     * take turns and never meet this.
+     */
     public <R> Mono<R> send(RequestContext context, Object command) {
         var message = GenericCommandMessage.asCommandMessage(command).andMetaData(context.metaData());
-        return blocking(context,
-                () -> commandGateway.<R>sendAndWait(message, timeout.toMillis(), TimeUnit.MILLISECONDS));
+        return this.<R>blocking(context,
+                        () -> commandGateway.sendAndWait(message, timeout.toMillis(), TimeUnit.MILLISECONDS))
+                .retryWhen(Retry.backoff(CONFLICT_RETRIES, Duration.ofMillis(5))
+                        .maxBackoff(Duration.ofMillis(100))
+                        .filter(failure -> ErrorResponses.rootCause(failure) instanceof ConcurrencyException)
+                        .onRetryExhaustedThrow((spec, signal) -> signal.failure()));
     }
 
     /** Asks a query of a single answer; empty when the handler answers {@code null}. */

@@ -71,7 +71,7 @@ public class ErrorResponses implements WebExceptionHandler {
 
     /** Maps any failure to the status, code and message the caller sees. */
     public static ApiException toApiException(Throwable failure, String requestId) {
-        Throwable cause = unwrap(failure);
+        Throwable cause = rootCause(failure);
         if (cause instanceof ApiException api) {
             return api;
         }
@@ -162,7 +162,8 @@ public class ErrorResponses implements WebExceptionHandler {
         };
     }
 
-    private static Throwable unwrap(Throwable failure) {
+    /** The failure inside the wrappers of Axon, Reactor and the JDK's futures. */
+    public static Throwable rootCause(Throwable failure) {
         Throwable current = failure;
         while (current.getCause() != null && current != current.getCause()
                 && (current instanceof CompletionException || current instanceof ExecutionException
