@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -55,7 +56,8 @@ final class SimulatedMiner {
     record Poll(int maxWaitSeconds, List<String> jobTypes) {
     }
 
-    record Heartbeat(int inflight) {
+    /** {@code inflight}: the jobs the miner holds, so that the coordinator releases one whose poll answer was lost. */
+    record Heartbeat(List<String> inflight) {
     }
 
     record Metrics(long units, String unitType, long durationMs, int contextTokens, int generatedTokens) {
@@ -83,7 +85,7 @@ final class SimulatedMiner {
     private final double speed;
     private final CoordinatorClient client;
     private final ReplayLedger ledger;
-    private final AtomicInteger inflight = new AtomicInteger();
+    private final Set<String> inflight = ConcurrentHashMap.newKeySet();
     private final AtomicLong heartbeatMillis = new AtomicLong(DEFAULT_HEARTBEAT.toMillis());
     private final Map<String, BigDecimal> offers = new ConcurrentHashMap<>();
     private final AtomicInteger offersPublished = new AtomicInteger();
@@ -211,12 +213,12 @@ final class SimulatedMiner {
         int generatedTokens = job.path("payload").path("generated_tokens").asInt(0);
         Duration gpuTime = gpu.runTime(contextTokens, generatedTokens);
 
-        inflight.incrementAndGet();
+        inflight.add(jobId);
         try {
             pause(Pacing.scale(gpuTime, speed));
             report(jobId, contextTokens, generatedTokens, gpuTime, unitPrice);
         } finally {
-            inflight.decrementAndGet();
+            inflight.remove(jobId);
         }
     }
 
@@ -250,7 +252,7 @@ final class SimulatedMiner {
             pause(Duration.ofMillis(heartbeatMillis.get()));
             try {
                 Answer answer = client.send(Call.post("/v1/miners/heartbeat", "POST /v1/miners/heartbeat", apiKey,
-                        new Heartbeat(inflight.get())));
+                        new Heartbeat(List.copyOf(inflight))));
                 if (!answer.ok()) {
                     logger.warn("Miner [{}] heartbeat answered [{}]", minerId, answer.describe());
                 }

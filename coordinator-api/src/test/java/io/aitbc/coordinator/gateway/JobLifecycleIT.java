@@ -1,6 +1,7 @@
 package io.aitbc.coordinator.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.aitbc.coordinator.testsupport.CoordinatorTestClient;
 import io.aitbc.coordinator.testsupport.CoordinatorTestClient.Key;
 import org.junit.jupiter.api.BeforeEach;
@@ -10,6 +11,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.ActiveProfiles;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -127,5 +129,30 @@ class JobLifecycleIT {
         assertThat(api.poll(miner, 0)).isNull();
         JsonNode again = api.json(api.post(client, "/v1/jobs/" + jobId + "/cancel", Map.of()), 409);
         assertThat(again.get("error").get("code").asText()).isEqualTo("JOB_ALREADY_COMPLETED");
+    }
+
+    @Test
+    void heartbeatListingItsJobsReleasesARunningJobTheMinerDoesNotHold() {
+        // given: a miner running two jobs, the answer to the second poll lost on its way
+        api.json(api.post(miner, "/v1/miners/register", Map.of("capabilities", Map.of(
+                "gpus", List.of(Map.of("name", "A100", "memory_mb", 81920)), "job_types", List.of("ai-inference")),
+                "concurrency", 2, "region", region)), 200);
+        String held = api.submitJob(client, job(Map.of()));
+        api.poll(miner, 5);
+        String lost = api.submitJob(client, job(Map.of()));
+        api.poll(miner, 5);
+
+        // when
+        JsonNode beat = api.json(api.post(miner, "/v1/miners/heartbeat", Map.of("inflight", List.of(held))), 200);
+
+        // then: the listed job keeps its lease, the other goes back to the queue for the next poll
+        assertThat(beat.get("leases_renewed").asInt()).isEqualTo(1);
+        assertThat(beat.get("released_jobs")).containsExactly(TextNode.valueOf(lost));
+        assertThat(api.json(api.get(client, "/v1/jobs/" + held), 200).get("status").asText()).isEqualTo("running");
+        assertThat(api.json(api.get(client, "/v1/jobs/" + lost), 200).get("status").asText()).isEqualTo("queued");
+        assertThat(api.poll(miner, 5).get("job_id").asText()).isEqualTo(lost);
+        // a count, as before, renews every running job
+        assertThat(api.json(api.post(miner, "/v1/miners/heartbeat", Map.of("inflight", 2)), 200)
+                .get("leases_renewed").asInt()).isEqualTo(2);
     }
 }

@@ -22,6 +22,7 @@ import io.aitbc.coordinator.job.api.JobReservedEvent;
 import io.aitbc.coordinator.job.api.JobStatus;
 import io.aitbc.coordinator.job.api.JobSubmittedEvent;
 import io.aitbc.coordinator.job.api.ReleaseJobReservationCommand;
+import io.aitbc.coordinator.job.api.ReleaseUnheldJobCommand;
 import io.aitbc.coordinator.job.api.RenewJobLeaseCommand;
 import io.aitbc.coordinator.job.api.ReportJobProgressCommand;
 import io.aitbc.coordinator.job.api.ReserveJobCommand;
@@ -203,14 +204,29 @@ class JobAggregate {
         if (status != JobStatus.RUNNING || attempt != command.attempt() || now.isBefore(leaseExpiresAt)) {
             return false;
         }
-        if (attempt < maxAttempts) {
-            apply(new JobRequeuedEvent(jobId, minerId, attempt, JobRequeuedEvent.LEASE_EXPIRED,
-                    "LEASE_EXPIRED", "Miner " + minerId + " did not renew its lease", now));
-        } else {
-            apply(new JobFailedEvent(jobId, minerId, attempt, "LEASE_EXPIRED",
-                    "The lease of the last attempt lapsed", now));
-        }
+        endLease("Miner " + minerId + " did not renew its lease", now);
         return true;
+    }
+
+    @CommandHandler
+    boolean handle(ReleaseUnheldJobCommand command) {
+        if (status != JobStatus.RUNNING || !Objects.equals(minerId, command.minerId())
+                || !startedAt.isBefore(command.assignedBefore())) {
+            return false;
+        }
+        endLease("Miner " + minerId + " does not hold the job: its heartbeat did not list it", now());
+        return true;
+    }
+
+    /** The miner's lease ended without a result: the job goes back to the queue, or fails after its last attempt. */
+    private void endLease(String reason, Instant now) {
+        if (attempt < maxAttempts) {
+            apply(new JobRequeuedEvent(jobId, minerId, attempt, JobRequeuedEvent.LEASE_EXPIRED, "LEASE_EXPIRED",
+                    reason, now));
+        } else {
+            apply(new JobFailedEvent(jobId, minerId, attempt, "LEASE_EXPIRED", "The lease of the last attempt lapsed",
+                    now));
+        }
     }
 
     @CommandHandler

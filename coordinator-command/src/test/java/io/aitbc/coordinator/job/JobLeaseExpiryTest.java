@@ -5,6 +5,7 @@ import io.aitbc.coordinator.job.api.JobFailedEvent;
 import io.aitbc.coordinator.job.api.JobLeaseRenewedEvent;
 import io.aitbc.coordinator.job.api.JobProgressReportedEvent;
 import io.aitbc.coordinator.job.api.JobRequeuedEvent;
+import io.aitbc.coordinator.job.api.ReleaseUnheldJobCommand;
 import org.axonframework.test.aggregate.AggregateTestFixture;
 import org.axonframework.test.aggregate.FixtureConfiguration;
 import org.junit.jupiter.api.BeforeEach;
@@ -15,6 +16,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.time.Instant;
 import java.util.List;
 
+import static io.aitbc.coordinator.job.JobHistory.ASSIGNED_AT;
 import static io.aitbc.coordinator.job.JobHistory.DURING_LEASE;
 import static io.aitbc.coordinator.job.JobHistory.JOB_ID;
 import static io.aitbc.coordinator.job.JobHistory.LEASE;
@@ -70,6 +72,36 @@ class JobLeaseExpiryTest {
                 .when(new ExpireJobLeaseCommand(JOB_ID, 1))
                 .expectEvents(new JobFailedEvent(JOB_ID, MINER_ID, 1, "LEASE_EXPIRED",
                         "The lease of the last attempt lapsed", LEASE_ENDS));
+    }
+
+    @Test
+    void jobItsMinerDoesNotListIsReleasedAsIfItsLeaseLapsed() {
+        fixture.givenCurrentTime(SUBMITTED_AT)
+                .andGiven(submitted(), assigned())
+                .andGivenCurrentTime(DURING_LEASE)
+                .when(new ReleaseUnheldJobCommand(JOB_ID, MINER_ID, ASSIGNED_AT.plusMillis(1)))
+                .expectEvents(new JobRequeuedEvent(JOB_ID, MINER_ID, 1, JobRequeuedEvent.LEASE_EXPIRED,
+                        "LEASE_EXPIRED", "Miner " + MINER_ID + " does not hold the job: its heartbeat did not list it",
+                        DURING_LEASE))
+                .expectResultMessagePayload(true);
+    }
+
+    @ParameterizedTest
+    @MethodSource("unheldReleasesThatChangeNothing")
+    void unlistedJobIsKeptWhenItIsNotTheMinersOrItsAnswerMayStillBeOnItsWay(String miner, Instant assignedBefore) {
+        fixture.givenCurrentTime(SUBMITTED_AT)
+                .andGiven(submitted(), assigned())
+                .andGivenCurrentTime(DURING_LEASE)
+                .when(new ReleaseUnheldJobCommand(JOB_ID, miner, assignedBefore))
+                .expectNoEvents()
+                .expectResultMessagePayload(false);
+    }
+
+    static List<Object[]> unheldReleasesThatChangeNothing() {
+        return List.of(
+                new Object[] {OTHER_MINER_ID, DURING_LEASE},
+                new Object[] {MINER_ID, ASSIGNED_AT},
+                new Object[] {MINER_ID, ASSIGNED_AT.minusSeconds(1)});
     }
 
     @Test

@@ -10,6 +10,7 @@ import io.aitbc.coordinator.gateway.web.Digests;
 import io.aitbc.coordinator.gateway.web.RequestContext;
 import io.aitbc.coordinator.job.api.CompleteJobCommand;
 import io.aitbc.coordinator.job.api.FailJobCommand;
+import io.aitbc.coordinator.job.api.ReleaseUnheldJobCommand;
 import io.aitbc.coordinator.job.api.RenewJobLeaseCommand;
 import io.aitbc.coordinator.job.api.ReportJobProgressCommand;
 import io.aitbc.coordinator.miner.api.MinerCapabilities;
@@ -38,6 +39,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -52,29 +54,34 @@ class MinerController {
     private static final Pattern REGION = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final Pattern ERROR_CODE = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
     private static final int MAX_POLL_WAIT_SECONDS = 30;
+    private static final int MAX_HELD_JOBS = 10_000;
 
     private final Backend backend;
     private final DispatchRepository dispatch;
     private final JobDispatcher dispatcher;
     private final Clock clock;
     private final Duration lease;
+    private final Duration unlistedGrace;
     private final int maxResultBytes;
 
     MinerController(Backend backend, DispatchRepository dispatch, JobDispatcher dispatcher, Clock clock,
                     @Value("${coordinator.jobs.lease:60s}") Duration lease,
+                    @Value("${coordinator.miners.unlisted-job-grace:15s}") Duration unlistedGrace,
                     @Value("${coordinator.jobs.max-payload-bytes:262144}") int maxResultBytes) {
         this.backend = backend;
         this.dispatch = dispatch;
         this.dispatcher = dispatcher;
         this.clock = clock;
         this.lease = lease;
+        this.unlistedGrace = unlistedGrace;
         this.maxResultBytes = maxResultBytes;
     }
 
     record Registered(String minerId, String status) {
     }
 
-    record HeartbeatAnswer(String status, int leasesRenewed, Instant leaseExpiresAt) {
+    /** {@code releasedJobs}: running jobs the miner did not list, put back in the queue. */
+    record HeartbeatAnswer(String status, int leasesRenewed, Instant leaseExpiresAt, List<String> releasedJobs) {
     }
 
     record ResultAnswer(String status, String receiptId) {
@@ -108,24 +115,45 @@ class MinerController {
         return backend.send(context, command).thenReturn(new Registered(minerId, "online"));
     }
 
+    /**
+     * Renews the leases of the miner's running jobs. {@code inflight} is either a count, shown for
+     * information, or the list of the job ids the miner holds: then only those are renewed, and a
+     * running job it does not list, handed out more than {@code unlistedGrace} ago, is released back
+     * to the queue (its poll's answer was lost, say with the node that gave it).
+     */
     @PostMapping("/heartbeat")
     Mono<HeartbeatAnswer> heartbeat(RequestContext context, @RequestHeader(value = "X-Miner-ID", required = false)
             String minerHeader, @RequestBody(required = false) JsonNode body) {
         String minerId = actingMiner(context, minerHeader);
+        Set<String> held = null;
         if (body != null && !body.isNull()) {
             BodyReader reader = BodyReader.of(body);
-            reader.integer("inflight", 0, 100_000, null);
+            if (body.path("inflight").isArray()) {
+                held = Set.copyOf(reader.strings("inflight", MAX_HELD_JOBS, 64));
+            } else {
+                reader.integer("inflight", 0, 100_000, null);
+            }
             reader.string("status", 32, false);
             reader.validate();
         }
-        Instant leaseEnd = clock.instant().truncatedTo(ChronoUnit.MILLIS).plus(lease);
+        Set<String> listed = held;
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+        Instant leaseEnd = now.plus(lease);
         return backend.blocking(context, () -> dispatch.runningJobsOf(minerId))
                 .flatMapMany(Flux::fromIterable)
-                .concatMap(jobId -> backend.send(context, new RenewJobLeaseCommand(jobId, minerId, leaseEnd))
-                        .thenReturn(jobId)
-                        .onErrorResume(e -> Mono.empty()))
-                .count()
-                .map(renewed -> new HeartbeatAnswer("ok", renewed.intValue(), leaseEnd));
+                .concatMap(jobId -> listed == null || listed.contains(jobId)
+                        ? backend.send(context, new RenewJobLeaseCommand(jobId, minerId, leaseEnd))
+                                .thenReturn(Map.entry(jobId, true))
+                                .onErrorResume(e -> Mono.empty())
+                        : backend.<Boolean>send(context, new ReleaseUnheldJobCommand(jobId, minerId,
+                                        now.minus(unlistedGrace)))
+                                .filter(Boolean.TRUE::equals)
+                                .map(released -> Map.entry(jobId, false))
+                                .onErrorResume(e -> Mono.empty()))
+                .collectList()
+                .map(outcomes -> new HeartbeatAnswer("ok",
+                        (int) outcomes.stream().filter(Map.Entry::getValue).count(), leaseEnd,
+                        outcomes.stream().filter(outcome -> !outcome.getValue()).map(Map.Entry::getKey).toList()));
     }
 
     @PostMapping("/poll")
