@@ -53,8 +53,8 @@ public class JobAccess {
                             .orElseGet(() -> Ids.newId("job", now));
                     return requests.submission(body, context.caller().principal(), now, jobId);
                 })
-                .flatMap(command -> backend.<String>send(context, command)
-                        .then(backend.query(context, new FindJobQuery(command.jobId()), JobView.class))
+                .flatMap(command -> backend.sendThenQuery(context, command, new FindJobQuery(command.jobId()),
+                                JobView.class)
                         .onErrorResume(failure -> idempotent.isPresent()
                                 ? earlierRun(context, command.jobId(), failure) : Mono.error(failure)));
     }

@@ -81,8 +81,9 @@ class JobController {
     Mono<JobView> cancel(RequestContext context, @PathVariable String jobId) {
         context.caller().require(Role.CLIENT, Role.ADMIN);
         return access.visible(context, jobId)
-                .flatMap(job -> backend.send(context, new CancelJobCommand(jobId, context.caller().principal())))
-                .then(backend.query(context, new FindJobQuery(jobId), JobView.class));
+                .flatMap(job -> backend.sendThenQuery(context,
+                        new CancelJobCommand(jobId, context.caller().principal()), new FindJobQuery(jobId),
+                        JobView.class));
     }
 
     @GetMapping({"/{jobId}/results", "/{jobId}/result"})

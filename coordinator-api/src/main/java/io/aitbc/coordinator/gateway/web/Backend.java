@@ -49,10 +49,29 @@ public class Backend {
         var message = GenericCommandMessage.asCommandMessage(command).andMetaData(context.metaData());
         return this.<R>blocking(context,
                         () -> commandGateway.sendAndWait(message, timeout.toMillis(), TimeUnit.MILLISECONDS))
-                .retryWhen(Retry.backoff(CONFLICT_RETRIES, Duration.ofMillis(5))
-                        .maxBackoff(Duration.ofMillis(100))
-                        .filter(failure -> ErrorResponses.rootCause(failure) instanceof ConcurrencyException)
-                        .onRetryExhaustedThrow((spec, signal) -> signal.failure()));
+                .retryWhen(conflicts());
+    }
+
+    /**
+     * Sends a command and then, on the same worker thread, asks a query of a single answer (the state
+     * the command left): one hop off the event loop instead of two. Empty when the query answers
+     * {@code null}.
+     */
+    public <R> Mono<R> sendThenQuery(RequestContext context, Object command, Object query, Class<R> answerType) {
+        var message = GenericCommandMessage.asCommandMessage(command).andMetaData(context.metaData());
+        return this.<R>blocking(context, () -> {
+                    commandGateway.sendAndWait(message, timeout.toMillis(), TimeUnit.MILLISECONDS);
+                    return queryGateway.query(query, ResponseTypes.instanceOf(answerType))
+                            .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                })
+                .retryWhen(conflicts());
+    }
+
+    private static Retry conflicts() {
+        return Retry.backoff(CONFLICT_RETRIES, Duration.ofMillis(5))
+                .maxBackoff(Duration.ofMillis(100))
+                .filter(failure -> ErrorResponses.rootCause(failure) instanceof ConcurrencyException)
+                .onRetryExhaustedThrow((spec, signal) -> signal.failure());
     }
 
     /** Asks a query of a single answer; empty when the handler answers {@code null}. */
