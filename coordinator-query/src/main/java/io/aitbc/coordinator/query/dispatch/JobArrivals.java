@@ -11,7 +11,9 @@ import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Arrays;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -19,8 +21,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * when jobs were queued on any node. Long polls wait on this rather than on a timer, so a waiting
  * miner hears of a job the moment its transaction commits.
  *
- * <p>A lost connection is reopened; after a reconnect every listener is woken once, because
- * notifications sent while it was away are gone.
+ * <p>Jobs queued on this node wake its listeners directly ({@link #arrived}); a notification carries
+ * the id of the node that sent it, and this node's own are ignored. A lost connection is reopened;
+ * after a reconnect every listener is woken once, because notifications sent while it was away are
+ * gone.
  */
 @Component
 public class JobArrivals implements SmartLifecycle {
@@ -30,6 +34,7 @@ public class JobArrivals implements SmartLifecycle {
 
     private final DataSource dataSource;
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+    private final String nodeId = UUID.randomUUID().toString();
     private volatile boolean running;
     private Thread thread;
 
@@ -37,9 +42,19 @@ public class JobArrivals implements SmartLifecycle {
         this.dataSource = dataSource;
     }
 
-    /** Registers a callback run on the listener thread after jobs were queued; keep it short. */
+    /** Registers a callback run after jobs were queued, on a signalling thread; keep it short. */
     public void onArrival(Runnable listener) {
         listeners.add(listener);
+    }
+
+    /** This process's name in notifications, so it can tell its own from other nodes'. */
+    String nodeId() {
+        return nodeId;
+    }
+
+    /** Jobs were queued on this node. */
+    void arrived() {
+        notifyListeners();
     }
 
     @Override
@@ -75,7 +90,8 @@ public class JobArrivals implements SmartLifecycle {
                 PGConnection pg = connection.unwrap(PGConnection.class);
                 while (running) {
                     PGNotification[] notifications = pg.getNotifications(WAIT_MILLIS);
-                    if (notifications != null && notifications.length > 0) {
+                    if (notifications != null && Arrays.stream(notifications)
+                            .anyMatch(notification -> !nodeId.equals(notification.getParameter()))) {
                         notifyListeners();
                     }
                 }

@@ -41,9 +41,11 @@ class OfferViewProjection {
     static final String PROCESSING_GROUP = "market-offers";
 
     private final DSLContext dsl;
+    private final QueueSignals signals;
 
-    OfferViewProjection(DSLContext dsl) {
+    OfferViewProjection(DSLContext dsl, QueueSignals signals) {
         this.dsl = dsl;
+        this.signals = signals;
     }
 
     @EventHandler
@@ -65,7 +67,7 @@ class OfferViewProjection {
                 .execute();
         upsertDeadline(event.offerId(), MarketDeadlines.OFFER_EXPIRY, event.offerId(), null, event.expiresAt());
         // a cheaper offer can make waiting jobs eligible for its miner's polls
-        dsl.execute("NOTIFY " + QueueSignals.CHANNEL);
+        signals.jobQueued();
     }
 
     @EventHandler
