@@ -33,9 +33,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -48,8 +46,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * before the lock is released, so no two miners ever get one job, on one node or many.
  *
  * <p>Prices: a job reserved for the miner goes at its reservation's terms; any other job at the
- * miner's cheapest offer on sale for its type, which uses one of that offer's jobs in the same
- * transaction, or else at the miner's registration price (docs/marketplace.md).
+ * miner's cheapest offer on sale that sells it (its type, and stated requirements that meet the
+ * job's), which uses one of that offer's jobs in the same transaction, or else at the miner's
+ * registration price (docs/marketplace.md).
  *
  * <p>A poll that finds nothing waits without a thread: it registers a waiter, and every
  * {@link JobArrivals} signal (a job queued on any node) wakes all waiters to try again, until the
@@ -150,15 +149,16 @@ class JobDispatcher {
     private Optional<String> claimInTransaction(RequestContext context, MinerProfile miner, List<String> types,
                                                 Duration lease) {
         Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
-        Map<String, OfferTerms> offers = market.cheapestOffersOf(miner.minerId(), now);
-        Map<String, BigDecimal> askByType = new LinkedHashMap<>();
-        offers.forEach((type, terms) -> askByType.put(type, terms.price()));
-        Optional<ClaimableJob> candidate = repository.lockNextClaimable(miner, types, askByType);
+        List<OfferTerms> offers = market.offersOnSale(miner.minerId(), now);
+        Optional<ClaimableJob> candidate = repository.lockNextClaimable(miner, types, offers);
         if (candidate.isEmpty()) {
             return Optional.empty();
         }
         ClaimableJob job = candidate.get();
-        OfferTerms offer = job.isReserved() ? null : offers.get(job.type());
+        OfferTerms offer = offers.stream()
+                .filter(terms -> terms.offerId().equals(job.offerId()))
+                .findFirst()
+                .orElse(null);
         String offerId = job.isReserved() ? job.reservedOfferId() : offer == null ? null : offer.offerId();
         BigDecimal unitPrice = job.isReserved() ? job.reservedPrice()
                 : offer != null ? offer.price()
