@@ -113,6 +113,7 @@ public final class AuditVerifyCommand {
             same(job.jobId, "status", job.status, text(served, "status"));
             same(job.jobId, "client_id", job.clientId, text(served, "client_id"));
             same(job.jobId, "miner_id", job.minerId, text(served, "miner_id"));
+            same(job.jobId, "offer_id", job.offerId, text(served, "offer_id"));
             same(job.jobId, "type", job.type, text(served, "type"));
             same(job.jobId, "attempt", Integer.toString(job.attempt), text(served, "attempt"));
             same(job.jobId, "progress", Integer.toString(job.progress), text(served, "progress"));
@@ -248,6 +249,7 @@ public final class AuditVerifyCommand {
         String type;
         String status;
         String minerId;
+        String offerId;
         String maxPrice;
         String price;
         String receiptId;
@@ -269,9 +271,18 @@ public final class AuditVerifyCommand {
                     maxPrice = text(data, "max_price");
                     status = "queued";
                 }
+                case "JobReserved" -> {
+                    minerId = text(data, "miner_id");
+                    offerId = text(data, "offer_id");
+                }
+                case "JobReservationLapsed" -> {
+                    minerId = null;
+                    offerId = null;
+                }
                 case "JobAssigned" -> {
                     status = "running";
                     minerId = text(data, "miner_id");
+                    offerId = text(data, "offer_id");
                     attempt = data.path("attempt").asInt();
                     progress = 0;
                 }
@@ -287,15 +298,25 @@ public final class AuditVerifyCommand {
                 case "JobRequeued" -> {
                     status = "queued";
                     minerId = null;
+                    offerId = null;
                     progress = 0;
                 }
                 case "JobFailed" -> status = "failed";
-                case "JobExpired" -> status = "expired";
-                case "JobCanceled" -> status = "canceled";
+                case "JobExpired" -> end("expired", data);
+                case "JobCanceled" -> end("canceled", data);
                 default -> {
                     // lease renewals and events of later kinds change nothing this check compares
                 }
             }
+        }
+
+        /** A job that ends while queued drops its reservation, if it had one. */
+        private void end(String finalStatus, JsonNode data) {
+            if ("queued".equals(text(data, "previous_status"))) {
+                minerId = null;
+                offerId = null;
+            }
+            status = finalStatus;
         }
     }
 }
