@@ -2,6 +2,7 @@ package io.aitbc.coordinator.gateway.job;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.aitbc.coordinator.gateway.auth.Role;
+import io.aitbc.coordinator.gateway.market.OfferAcceptance;
 import io.aitbc.coordinator.gateway.web.ApiException;
 import io.aitbc.coordinator.gateway.web.Backend;
 import io.aitbc.coordinator.gateway.web.RequestContext;
@@ -37,22 +38,34 @@ class JobController {
 
     private final Backend backend;
     private final JobRequests requests;
+    private final OfferAcceptance offers;
     private final Clock clock;
 
-    JobController(Backend backend, JobRequests requests, Clock clock) {
+    JobController(Backend backend, JobRequests requests, OfferAcceptance offers, Clock clock) {
         this.backend = backend;
         this.requests = requests;
+        this.offers = offers;
         this.clock = clock;
     }
 
     @PostMapping
     Mono<ResponseEntity<JobView>> submit(RequestContext context, @RequestBody JsonNode body) {
+        return queue(context, body).map(view -> ResponseEntity.status(HttpStatus.CREATED).body(view));
+    }
+
+    /**
+     * Queues a job and answers its view; one that names an offer is queued already reserved through
+     * it, in the transaction that sells the offer's job, or not at all (the acceptance's error is the
+     * answer then). Every transport's way to submit.
+     */
+    Mono<JobView> queue(RequestContext context, JsonNode body) {
         context.caller().require(Role.CLIENT, Role.ADMIN);
-        var command = requests.submission(body, context.caller().principal(),
+        var submission = requests.submission(body, context.caller().principal(),
                 clock.instant().truncatedTo(ChronoUnit.MILLIS));
-        return backend.<String>send(context, command)
-                .then(backend.query(context, new FindJobQuery(command.jobId()), JobView.class))
-                .map(view -> ResponseEntity.status(HttpStatus.CREATED).body(view));
+        var command = submission.command();
+        Mono<?> queued = submission.offerId() == null ? backend.send(context, command)
+                : offers.submitThrough(context, submission.offerId(), command, submission.bidPrice());
+        return queued.then(backend.query(context, new FindJobQuery(command.jobId()), JobView.class));
     }
 
     @GetMapping("/{jobId}")
