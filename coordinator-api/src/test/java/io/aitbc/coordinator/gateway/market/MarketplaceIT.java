@@ -1,10 +1,13 @@
 package io.aitbc.coordinator.gateway.market;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.aitbc.coordinator.testsupport.CoordinatorTestClient;
 import io.aitbc.coordinator.testsupport.CoordinatorTestClient.Key;
-import io.aitbc.coordinator.offer.api.MarketStatsView;
+import io.aitbc.coordinator.audit.StoredEvent;
+import io.aitbc.coordinator.auditverify.MarketRecomputation;
+import io.aitbc.coordinator.query.infra.EventStoreConfiguration;
 import org.jooq.DSLContext;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
@@ -553,7 +556,7 @@ class MarketplaceIT {
         for (int tryNumber = 1; ; tryNumber++) {
             long before = lastEventIndex();
             JsonNode market = api.json(api.get(client, "/v1/marketplace/stats"), 200);
-            StatsRecomputation expected = recompute(before);
+            MarketRecomputation expected = recompute(before);
             Map<String, JsonNode> miners = new HashMap<>();
             expected.miners().keySet().forEach(minerId -> miners.put(minerId,
                     api.json(api.get(client, "/v1/miners/" + minerId + "/stats"), 200)));
@@ -563,14 +566,15 @@ class MarketplaceIT {
             }
 
             // then
-            MarketStatsView recomputed = expected.market(Instant.now(), Duration.ofMinutes(10));
+            MarketRecomputation.Market recomputed = expected.market(Instant.now(), Duration.ofMinutes(10));
             assertThat(market.get("total_jobs").asLong()).isEqualTo(recomputed.totalJobs());
             assertThat(market.get("active_jobs").asLong()).isEqualTo(recomputed.activeJobs());
             assertThat(market.get("completed_jobs").asLong()).isEqualTo(recomputed.completedJobs()).isPositive();
             assertThat(market.get("failed_jobs").asLong()).isEqualTo(recomputed.failedJobs()).isPositive();
             assertThat(market.get("average_completion_time").decimalValue())
                     .isEqualByComparingTo(recomputed.averageCompletionTime());
-            assertThat(market.get("total_volume").asText()).isEqualTo(recomputed.totalVolume());
+            assertThat(new BigDecimal(market.get("total_volume").asText()))
+                    .isEqualByComparingTo(recomputed.totalVolume());
             assertThat(market.get("active_miners").asLong()).isEqualTo(recomputed.activeMiners());
             assertThat(market.get("open_offers").asLong()).isEqualTo(recomputed.openOffers());
             expected.miners().forEach((minerId, view) -> {
@@ -578,7 +582,8 @@ class MarketplaceIT {
                 assertThat(answered.get("reputation").decimalValue()).as(minerId)
                         .isEqualByComparingTo(view.reputation());
                 assertThat(answered.get("total_jobs").asLong()).as(minerId).isEqualTo(view.totalJobs());
-                assertThat(answered.get("total_earned").asText()).as(minerId).isEqualTo(view.totalEarned());
+                assertThat(new BigDecimal(answered.get("total_earned").asText())).as(minerId)
+                        .isEqualByComparingTo(view.totalEarned());
                 assertSameDecimal(answered.get("success_rate"), view.successRate(), minerId);
                 assertSameDecimal(answered.get("average_completion_time"), view.averageCompletionTime(), minerId);
                 assertThat(Instant.parse(answered.get("active_since").asText())).as(minerId)
@@ -596,12 +601,15 @@ class MarketplaceIT {
         return last == null ? 0 : last;
     }
 
-    private StatsRecomputation recompute(long upToIndex) throws IOException {
-        StatsRecomputation recomputation = new StatsRecomputation();
+    /** The recomputation audit-verify makes, fed straight from the event table. */
+    private MarketRecomputation recompute(long upToIndex) throws IOException {
+        MarketRecomputation recomputation = new MarketRecomputation();
+        ObjectMapper events = EventStoreConfiguration.eventObjectMapper()
+                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
         for (var row : dsl.resultQuery("select payload_type, payload, time_stamp from domain_event_entry"
                 + " where global_index <= ? order by global_index", upToIndex).fetch()) {
-            recomputation.accept(row.get(0, String.class), row.get(1, byte[].class),
-                    Instant.parse(row.get(2, String.class)));
+            recomputation.accept(StoredEvent.shortType(row.get(0, String.class)),
+                    events.readTree(row.get(1, byte[].class)), Instant.parse(row.get(2, String.class)));
         }
         return recomputation;
     }
