@@ -14,19 +14,19 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * What the marketplace did in a replay: offers published, how the client's acceptances ended, and
- * the money, summed exactly from the verified receipts, by how each job was sold: bought by
- * accepting an offer, matched to an offer by a miner's poll, or run at the miner's registration price.
+ * What the marketplace did in a replay: offers published, how the client's purchases ended, and
+ * the money, summed exactly from the verified receipts, by how each job was sold: bought through
+ * an offer, matched to an offer by a miner's poll, or run at the miner's registration price.
  *
- * @param acceptOutcomes  how many acceptances ended which way ({@code accepted}, {@code lost_race_409}, …)
- * @param jobs            completed jobs with a verified receipt, by how they were sold
- * @param volume          the sum of their receipt prices, by how they were sold, decimal strings
+ * @param purchaseOutcomes how many purchases ended which way ({@code bought}, {@code offer_gone_410}, …)
+ * @param jobs             completed jobs with a verified receipt, by how they were sold
+ * @param volume           the sum of their receipt prices, by how they were sold, decimal strings
  * @param statsTotalVolume what {@code GET /v1/marketplace/stats} reports; it equals {@code volume.all}
  *                         when the coordinator served nothing but this replay
  */
 record MarketSummary(
         int offersPublished,
-        Map<String, Long> acceptOutcomes,
+        Map<String, Long> purchaseOutcomes,
         Map<String, Integer> jobs,
         Map<String, String> volume,
         String minUnitPrice,
@@ -39,7 +39,7 @@ record MarketSummary(
     static final String ALL = "all";
 
     static MarketSummary of(Snapshot ledger, Map<String, ReceiptOutcome> receipts, int offersPublished,
-                            Map<String, Long> acceptOutcomes, String statsTotalVolume) {
+                            Map<String, Long> purchaseOutcomes, String statsTotalVolume) {
         Set<String> submitted = new HashSet<>();
         ledger.submissions().stream().map(Submission::jobId).forEach(submitted::add);
         Set<String> bought = new HashSet<>();
@@ -79,7 +79,7 @@ record MarketSummary(
 
         Map<String, String> volumeText = new LinkedHashMap<>();
         volume.forEach((kind, amount) -> volumeText.put(kind, Money.format(amount)));
-        return new MarketSummary(offersPublished, acceptOutcomes, jobs, volumeText,
+        return new MarketSummary(offersPublished, purchaseOutcomes, jobs, volumeText,
                 min == null ? null : Money.format(min), max == null ? null : Money.format(max), statsTotalVolume);
     }
 
@@ -92,7 +92,7 @@ record MarketSummary(
     Map<String, Object> json() {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("offers_published", offersPublished);
-        json.put("accept_outcomes", acceptOutcomes);
+        json.put("purchase_outcomes", purchaseOutcomes);
         json.put("jobs", jobs);
         json.put("volume", volume);
         json.put("unit_price_min", minUnitPrice);
