@@ -25,8 +25,9 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>The offer list is read at most once a second and after every 410, so buying costs one
  * request per job in the steady state. A 410 (the offer was used up or ended meanwhile) tries the
  * next cheapest offer, up to {@link #TRIES} times; when no offer is on sale, or every try was
- * refused, the job is submitted without an offer and left to matching. Each try carries an
- * {@code Idempotency-Key} of its own, as its body names another offer.
+ * refused (4xx), the job is submitted without an offer and left to matching. Each try carries an
+ * {@code Idempotency-Key} of its own, as its body names another offer. Any other answer, after the
+ * client's own retries, is the row's answer: whether the job was stored is unknown then.
  */
 final class OfferBuyer {
 
@@ -105,6 +106,10 @@ final class OfferBuyer {
             return attempt(job, idempotencyKey, tryNumber + 1);
         }
         count(answer.status() == 410 ? "offer_gone_410" : "refused_" + answer.status() + "_" + answer.errorCode());
+        if (answer.status() / 100 != 4) {
+            // whether the job was stored is unknown: submitting it again could make two jobs of one row
+            return CompletableFuture.completedFuture(answer);
+        }
         return withoutOffer(job, idempotencyKey);
     }
 
