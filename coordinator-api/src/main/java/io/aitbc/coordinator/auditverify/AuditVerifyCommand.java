@@ -109,8 +109,8 @@ public final class AuditVerifyCommand {
         int miners = compareStatistics(jobs);
 
         out.printf(Locale.ROOT, "audit-verify: %d jobs and %d receipts compared, and the statistics of the marketplace"
-                        + " and %d miners; %d differences in %.1f s%n", jobs.size(), receipts, miners, differences.size(),
-                (System.nanoTime() - started) / 1e9);
+                        + " and %d miners; %d differences in %.1f s%n", jobs.size(), receipts, miners,
+                differences.size(), (System.nanoTime() - started) / 1e9);
         differences.forEach(difference -> out.println("  DIFFERENCE " + difference));
         out.println(differences.isEmpty() ? "audit-verify: PASS" : "audit-verify: FAIL");
         return differences.isEmpty() ? 0 : 1;
