@@ -22,6 +22,7 @@ import org.axonframework.queryhandling.QueryGateway;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
+import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 import reactor.core.publisher.Mono;
@@ -138,6 +139,13 @@ class JobDispatcher {
                 } catch (ConcurrencyException | CommandRejectedException e) {
                     logger.debug("Claim try [{}] for miner [{}] lost a race: [{}]", tryNumber, miner.minerId(),
                             e.getMessage());
+                } catch (RuntimeException e) {
+                    if (!lostDeadlock(e)) {
+                        throw e;
+                    }
+                    // PostgreSQL broke a lock cycle by rolling this claim back as a whole; it may try again
+                    logger.debug("Claim try [{}] for miner [{}] lost a deadlock: [{}]", tryNumber, miner.minerId(),
+                            e.getMessage());
                 }
             }
             return Optional.empty();
@@ -179,6 +187,15 @@ class JobDispatcher {
         logger.debug("Assigned job [{}] to miner [{}] at [{}] per [{}] through offer [{}]", job.jobId(),
                 miner.minerId(), unitPrice, unitType, offerId);
         return Optional.of(job.jobId());
+    }
+
+    private static boolean lostDeadlock(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof PessimisticLockingFailureException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Ends a wait whose time is up; never leaves this class. */

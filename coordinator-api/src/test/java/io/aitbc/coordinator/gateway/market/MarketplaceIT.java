@@ -24,6 +24,8 @@ import org.springframework.http.MediaType;
 import org.springframework.test.context.ActiveProfiles;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
 import org.springframework.test.web.reactive.server.WebTestClient.ResponseSpec;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -41,6 +43,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -60,6 +63,9 @@ class MarketplaceIT {
 
     @Autowired
     DSLContext dsl;
+
+    @Autowired
+    PlatformTransactionManager transactionManager;
 
     CoordinatorTestClient api;
     Key client;
@@ -311,6 +317,38 @@ class MarketplaceIT {
         JsonNode offer = offer(offerId);
         assertThat(offer.get("jobs_left").asInt()).isEqualTo(1);
         assertThat(offer.get("status").asText()).isEqualTo("active");
+    }
+
+    @Test
+    void reservationFallingDueWhileAClaimHoldsItsJobWaitsForTheClaim() throws Exception {
+        // given: a reservation of three seconds
+        String offerId = publish(seller, "ai-inference", "0.2", 1, 3600);
+        String jobId = submit("0.5");
+        api.json(accept(client, offerId, jobId, "0.2"), 201);
+
+        // when: a transaction takes the locks a claim of the job takes, in its order (the job's queue row,
+        // then the reservation's deadline row), across the moment the reservation falls due
+        AtomicReference<Throwable> claimFailure = new AtomicReference<>();
+        Thread claim = new Thread(() -> {
+            try {
+                new TransactionTemplate(transactionManager).executeWithoutResult(status -> {
+                    dsl.resultQuery("select job_id from job_queue where job_id = ? for update", jobId).fetch();
+                    sleep(4500);
+                    dsl.query("delete from market_deadline where job_id = ?", jobId).execute();
+                    status.setRollbackOnly();
+                });
+            } catch (RuntimeException e) {
+                claimFailure.set(e);
+            }
+        });
+        claim.start();
+        claim.join(15_000);
+        Thread.sleep(1500);
+
+        // then: the watcher left the busy job alone instead of closing a lock cycle, and fired afterwards
+        assertThat(claimFailure.get()).isNull();
+        assertThat(offer(offerId).get("jobs_left").asInt()).isOne();
+        assertThat(api.json(api.get(client, "/v1/jobs/" + jobId), 200).get("miner_id").isNull()).isTrue();
     }
 
     @Test
@@ -664,6 +702,14 @@ class MarketplaceIT {
                 .exchange()
                 .expectBody()
                 .returnResult();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static JsonNode tree(EntityExchangeResult<byte[]> answer) {

@@ -61,6 +61,21 @@ public class MarketRepository {
                 .isPresent();
     }
 
+    /**
+     * Locks a job's queue row unless another transaction holds it; false only when one does. A job
+     * no longer queued has no row, and nothing to lock: true.
+     */
+    public boolean lockQueuedJobUnlessBusy(String jobId) {
+        boolean locked = dsl.select(JOB_QUEUE.JOB_ID)
+                .from(JOB_QUEUE)
+                .where(JOB_QUEUE.JOB_ID.eq(jobId))
+                .forUpdate()
+                .skipLocked()
+                .fetchOptional()
+                .isPresent();
+        return locked || !dsl.fetchExists(JOB_QUEUE, JOB_QUEUE.JOB_ID.eq(jobId));
+    }
+
     /** Locks one passed marketplace time limit that no other node is handling, skipping the given ones. */
     public Optional<DueMarketDeadline> lockNextDue(Instant now, Collection<String> skipIds) {
         return dsl.selectFrom(MARKET_DEADLINE)
