@@ -7,6 +7,8 @@ import io.aitbc.coordinator.replay.ReplayLedger.Purchase;
 import io.aitbc.coordinator.replay.TraceSubmitter.SubmitJob;
 
 import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -97,7 +99,8 @@ final class OfferBuyer {
             JsonNode bought = answer.body();
             ledger.purchased(new Purchase(bought.path("job_id").asText(), offer.offerId(),
                     bought.path("miner_id").asText(offer.minerId()),
-                    bought.path("unit_price").asText(offer.price().toPlainString())));
+                    bought.path("unit_price").asText(offer.price().toPlainString()),
+                    instant(bought.path("reserved_until").asText(null))));
             return CompletableFuture.completedFuture(answer);
         }
         if (answer.status() == 410 && tryNumber < TRIES) {
@@ -154,6 +157,14 @@ final class OfferBuyer {
             }
         }
         return found;
+    }
+
+    private static Instant instant(String text) {
+        try {
+            return text == null ? null : Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            return null;
+        }
     }
 
     private void count(String outcome) {
