@@ -2,7 +2,6 @@ package io.aitbc.coordinator.replay;
 
 import io.aitbc.coordinator.common.api.Money;
 import io.aitbc.coordinator.replay.ReplayLedger.Handout;
-import io.aitbc.coordinator.replay.ReplayLedger.Purchase;
 import io.aitbc.coordinator.replay.ReplayLedger.Snapshot;
 import io.aitbc.coordinator.replay.ReplayLedger.Submission;
 
@@ -11,22 +10,26 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
- * What the marketplace did in a replay: offers published, how the client's acceptances ended, and
- * the money, summed exactly from the verified receipts, by how each job was sold: bought by
- * accepting an offer, matched to an offer by a miner's poll, or run at the miner's registration price.
+ * What the marketplace did in a replay: offers published, how the client's purchases ended, and
+ * the money, summed exactly from the verified receipts, by how each job was sold: bought through
+ * an offer, matched to an offer by a miner's poll, or run at the miner's registration price.
  *
- * @param acceptOutcomes  how many acceptances ended which way ({@code accepted}, {@code lost_race_409}, …)
- * @param jobs            completed jobs with a verified receipt, by how they were sold
- * @param volume          the sum of their receipt prices, by how they were sold, decimal strings
+ * @param purchaseOutcomes how many purchases ended which way ({@code bought}, {@code offer_gone_410}, …)
+ * @param lapsedPurchases  jobs bought whose reservation lapsed before their miner took them, so another
+ *                         miner ran them; they count as matched or at registration price
+ * @param jobs             completed jobs with a verified receipt, by how they were sold
+ * @param volume           the sum of their receipt prices, by how they were sold, decimal strings
  * @param statsTotalVolume what {@code GET /v1/marketplace/stats} reports; it equals {@code volume.all}
  *                         when the coordinator served nothing but this replay
  */
 record MarketSummary(
         int offersPublished,
-        Map<String, Long> acceptOutcomes,
+        Map<String, Long> purchaseOutcomes,
+        int lapsedPurchases,
         Map<String, Integer> jobs,
         Map<String, String> volume,
         String minUnitPrice,
@@ -39,11 +42,11 @@ record MarketSummary(
     static final String ALL = "all";
 
     static MarketSummary of(Snapshot ledger, Map<String, ReceiptOutcome> receipts, int offersPublished,
-                            Map<String, Long> acceptOutcomes, String statsTotalVolume) {
+                            Map<String, Long> purchaseOutcomes, String statsTotalVolume) {
         Set<String> submitted = new HashSet<>();
         ledger.submissions().stream().map(Submission::jobId).forEach(submitted::add);
-        Set<String> bought = new HashSet<>();
-        ledger.purchases().stream().map(Purchase::jobId).forEach(bought::add);
+        Map<String, String> boughtThrough = new HashMap<>();
+        ledger.purchases().forEach(purchase -> boughtThrough.put(purchase.jobId(), purchase.offerId()));
         Map<String, String> completedBy = new HashMap<>();
         ledger.completions().forEach(completion -> completedBy.putIfAbsent(completion.jobId(), completion.minerId()));
         Map<String, String> offerOfCompletingHandout = new HashMap<>();
@@ -61,14 +64,20 @@ record MarketSummary(
         }
         BigDecimal min = null;
         BigDecimal max = null;
+        int lapsed = 0;
         for (ReceiptOutcome receipt : receipts.values()) {
             BigDecimal price = ReplayMoney.parse(receipt.price());
             BigDecimal unitPrice = ReplayMoney.parse(receipt.unitPrice());
             if (!receipt.verified() || !submitted.contains(receipt.jobId()) || price == null || unitPrice == null) {
                 continue;
             }
-            String kind = bought.contains(receipt.jobId()) ? BOUGHT
-                    : offerOfCompletingHandout.containsKey(receipt.jobId()) ? MATCHED : REGISTRATION;
+            String ranThrough = offerOfCompletingHandout.get(receipt.jobId());
+            boolean bought = boughtThrough.containsKey(receipt.jobId());
+            if (bought && !Objects.equals(boughtThrough.get(receipt.jobId()), ranThrough)) {
+                lapsed++;
+            }
+            String kind = bought && Objects.equals(boughtThrough.get(receipt.jobId()), ranThrough) ? BOUGHT
+                    : ranThrough != null ? MATCHED : REGISTRATION;
             for (String counted : new String[] {ALL, kind}) {
                 jobs.merge(counted, 1, Integer::sum);
                 volume.merge(counted, price, BigDecimal::add);
@@ -79,7 +88,7 @@ record MarketSummary(
 
         Map<String, String> volumeText = new LinkedHashMap<>();
         volume.forEach((kind, amount) -> volumeText.put(kind, Money.format(amount)));
-        return new MarketSummary(offersPublished, acceptOutcomes, jobs, volumeText,
+        return new MarketSummary(offersPublished, purchaseOutcomes, lapsed, jobs, volumeText,
                 min == null ? null : Money.format(min), max == null ? null : Money.format(max), statsTotalVolume);
     }
 
@@ -92,7 +101,8 @@ record MarketSummary(
     Map<String, Object> json() {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("offers_published", offersPublished);
-        json.put("accept_outcomes", acceptOutcomes);
+        json.put("purchase_outcomes", purchaseOutcomes);
+        json.put("lapsed_purchases", lapsedPurchases);
         json.put("jobs", jobs);
         json.put("volume", volume);
         json.put("unit_price_min", minUnitPrice);

@@ -4,8 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.aitbc.coordinator.replay.CoordinatorClient.Answer;
 import io.aitbc.coordinator.replay.CoordinatorClient.Call;
 import io.aitbc.coordinator.replay.ReplayLedger.Purchase;
+import io.aitbc.coordinator.replay.TraceSubmitter.SubmitJob;
 
 import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -17,13 +20,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The client's side of the marketplace: for the jobs it takes to the market, it accepts the
- * cheapest offer on sale, bidding the offer's price.
+ * The client's side of the marketplace: the jobs it takes to the market it submits through the
+ * cheapest offer on sale, naming the offer in the submission and bidding its price, so each job is
+ * queued already reserved for the offer's miner and no poll can match it first.
  *
  * <p>The offer list is read at most once a second and after every 410, so buying costs one
  * request per job in the steady state. A 410 (the offer was used up or ended meanwhile) tries the
- * next cheapest offer, up to {@link #TRIES} times; a 409 means a miner's poll matched the job to an
- * offer first, which the contract allows.
+ * next cheapest offer, up to {@link #TRIES} times; when no offer is on sale, or every try was
+ * refused (4xx), the job is submitted without an offer and left to matching. Each try carries an
+ * {@code Idempotency-Key} of its own, as its body names another offer. Any other answer, after the
+ * client's own retries, is the row's answer: whether the job was stored is unknown then.
  */
 final class OfferBuyer {
 
@@ -34,7 +40,14 @@ final class OfferBuyer {
     record Listed(String offerId, String minerId, BigDecimal price) {
     }
 
-    record Bid(String jobId, String bidPrice) {
+    /** The body of {@code POST /v1/jobs} naming the offer to buy the job through. */
+    record Bought(String type, String name, JsonNode payload, String maxPrice, Integer ttlSeconds, String offerId,
+                  String bidPrice) {
+
+        static Bought of(SubmitJob job, Listed offer) {
+            return new Bought(job.type(), job.name(), job.payload(), job.maxPrice(), job.ttlSeconds(),
+                    offer.offerId(), offer.price().toPlainString());
+        }
     }
 
     private final CoordinatorClient client;
@@ -51,47 +64,61 @@ final class OfferBuyer {
         this.apiKey = apiKey;
     }
 
-    /** Buys the job from the cheapest offer; completes when the coordinator has answered. */
-    CompletableFuture<Void> buy(String jobId) {
-        return attempt(jobId, 1);
+    /**
+     * Submits the job through the cheapest offer on sale, or without one when none takes it;
+     * completes with the coordinator's last answer to {@code POST /v1/jobs}.
+     */
+    CompletableFuture<Answer> submit(SubmitJob job, String idempotencyKey) {
+        return attempt(job, idempotencyKey, 1);
     }
 
-    /** How the acceptances ended: {@code accepted}, {@code lost_race_409}, {@code offer_gone_410}, … */
+    /** How the purchases ended: {@code bought}, {@code offer_gone_410}, {@code no_offer_on_sale}, … */
     Map<String, Long> outcomes() {
         Map<String, Long> counts = new TreeMap<>();
         outcomes.forEach((outcome, count) -> counts.put(outcome, count.sum()));
         return counts;
     }
 
-    private CompletableFuture<Void> attempt(String jobId, int tryNumber) {
+    private CompletableFuture<Answer> attempt(SubmitJob job, String idempotencyKey, int tryNumber) {
         return cheapest().thenCompose(offer -> {
             if (offer == null) {
                 count("no_offer_on_sale");
-                return CompletableFuture.completedFuture(null);
+                return withoutOffer(job, idempotencyKey);
             }
-            Call accept = Call.post("/v1/marketplace/offers/" + offer.offerId() + "/accept",
-                    "POST /v1/marketplace/offers/{offer_id}/accept", apiKey,
-                    new Bid(jobId, offer.price().toPlainString()));
-            return client.sendAsync(accept).thenCompose(answer -> settle(jobId, tryNumber, offer, answer));
+            Call submit = Call.post("/v1/jobs", "POST /v1/jobs", apiKey, Bought.of(job, offer))
+                    .withIdempotencyKey(idempotencyKey + "-offer-" + tryNumber);
+            return client.sendAsync(submit).thenCompose(answer -> settle(job, idempotencyKey, tryNumber, offer,
+                    answer));
         });
     }
 
-    private CompletableFuture<Void> settle(String jobId, int tryNumber, Listed offer, Answer answer) {
+    private CompletableFuture<Answer> settle(SubmitJob job, String idempotencyKey, int tryNumber, Listed offer,
+                                             Answer answer) {
         if (answer.status() == 201) {
-            count("accepted");
-            JsonNode trade = answer.body();
-            ledger.purchased(new Purchase(jobId, offer.offerId(), trade.path("miner_id").asText(offer.minerId()),
-                    trade.path("price").asText(offer.price().toPlainString())));
-            return CompletableFuture.completedFuture(null);
+            count("bought");
+            JsonNode bought = answer.body();
+            ledger.purchased(new Purchase(bought.path("job_id").asText(), offer.offerId(),
+                    bought.path("miner_id").asText(offer.minerId()),
+                    bought.path("unit_price").asText(offer.price().toPlainString()),
+                    instant(bought.path("reserved_until").asText(null))));
+            return CompletableFuture.completedFuture(answer);
         }
         if (answer.status() == 410 && tryNumber < TRIES) {
             soldOut.add(offer.offerId());
             listedAt = 0;
-            return attempt(jobId, tryNumber + 1);
+            return attempt(job, idempotencyKey, tryNumber + 1);
         }
-        count(answer.status() == 409 ? "lost_race_409" : answer.status() == 410 ? "offer_gone_410"
-                : "refused_" + answer.status() + "_" + answer.errorCode());
-        return CompletableFuture.completedFuture(null);
+        count(answer.status() == 410 ? "offer_gone_410" : "refused_" + answer.status() + "_" + answer.errorCode());
+        if (answer.status() / 100 != 4) {
+            // whether the job was stored is unknown: submitting it again could make two jobs of one row
+            return CompletableFuture.completedFuture(answer);
+        }
+        return withoutOffer(job, idempotencyKey);
+    }
+
+    private CompletableFuture<Answer> withoutOffer(SubmitJob job, String idempotencyKey) {
+        return client.sendAsync(Call.post("/v1/jobs", "POST /v1/jobs", apiKey, job)
+                .withIdempotencyKey(idempotencyKey));
     }
 
     private CompletableFuture<Listed> cheapest() {
@@ -130,6 +157,14 @@ final class OfferBuyer {
             }
         }
         return found;
+    }
+
+    private static Instant instant(String text) {
+        try {
+            return text == null ? null : Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            return null;
+        }
     }
 
     private void count(String outcome) {

@@ -161,12 +161,18 @@ final class ReplayAudit {
         return reassigned;
     }
 
-    /** A job bought through an offer must go to the offer's miner at the offer's price. */
+    /**
+     * A job bought through an offer must go to the offer's miner at the offer's price, unless its
+     * reservation lapsed first: then it is open to every miner again, as the contract says.
+     */
     private static void checkPurchase(Purchase purchase, List<Handout> handouts, List<String> mismatched) {
         for (Handout handout : handouts) {
-            if (!handout.minerId().equals(purchase.minerId())
-                    || !Objects.equals(handout.offerId(), purchase.offerId())
-                    || new BigDecimal(handout.unitPrice()).compareTo(new BigDecimal(purchase.unitPrice())) != 0) {
+            boolean afterLapse = purchase.reservedUntil() != null && handout.at() != null
+                    && handout.at().isAfter(purchase.reservedUntil());
+            boolean asBought = handout.minerId().equals(purchase.minerId())
+                    && Objects.equals(handout.offerId(), purchase.offerId())
+                    && new BigDecimal(handout.unitPrice()).compareTo(new BigDecimal(purchase.unitPrice())) == 0;
+            if (!asBought && !afterLapse) {
                 mismatched.add(purchase.jobId() + ": bought through " + purchase.offerId() + " of "
                         + purchase.minerId() + " at " + purchase.unitPrice() + ", but handed to " + handout.minerId()
                         + " through " + handout.offerId() + " at " + handout.unitPrice());

@@ -1,5 +1,6 @@
 package io.aitbc.coordinator.replay;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -27,12 +28,19 @@ final class ReplayLedger {
     record SubmitFailure(TraceRow row, String reason) {
     }
 
-    /** A poll answered with a job, at the unit price and through the offer (or none) the poll named. */
-    record Handout(String jobId, String minerId, int attempt, String unitPrice, String offerId, long atNanos) {
+    /**
+     * A poll answered with a job, at the unit price and through the offer (or none) the poll named;
+     * {@code at} is the wall-clock time the answer arrived, to compare with the coordinator's times.
+     */
+    record Handout(String jobId, String minerId, int attempt, String unitPrice, String offerId, long atNanos,
+                   Instant at) {
     }
 
-    /** An offer the client accepted for a job: the job is reserved for the offer's miner at its price. */
-    record Purchase(String jobId, String offerId, String minerId, String unitPrice) {
+    /**
+     * A job the client bought through an offer: it is reserved for the offer's miner at its price until
+     * {@code reservedUntil} (the coordinator's time; {@code null} when it did not say).
+     */
+    record Purchase(String jobId, String offerId, String minerId, String unitPrice, Instant reservedUntil) {
     }
 
     /**

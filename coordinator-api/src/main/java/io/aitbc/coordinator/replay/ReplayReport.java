@@ -157,8 +157,8 @@ record ReplayReport(
     }
 
     private void marketLines(StringBuilder out) {
-        line(out, "Marketplace   %d offers published; acceptances %s", market.offersPublished(),
-                market.acceptOutcomes());
+        line(out, "Marketplace   %d offers published; purchases %s, %d of them lapsed and ran elsewhere",
+                market.offersPublished(), market.purchaseOutcomes(), market.lapsedPurchases());
         line(out, "  volume %s AITBC over %d jobs, unit prices %s to %s per token",
                 market.volume().get(MarketSummary.ALL), market.jobs().get(MarketSummary.ALL), market.minUnitPrice(),
                 market.maxUnitPrice());

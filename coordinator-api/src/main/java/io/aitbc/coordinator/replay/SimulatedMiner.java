@@ -206,7 +206,7 @@ final class SimulatedMiner {
         String unitPrice = job.path("price").asText(null);
         String offerId = job.path("offer_id").asText(null);
         ledger.handedOut(new ReplayLedger.Handout(jobId, minerId, job.path("attempt").asInt(0), unitPrice, offerId,
-                handedOut));
+                handedOut, Instant.now()));
         checkPrice(jobId, unitPrice, offerId);
         adjustHeartbeat(job.path("lease_expires_at").asText(null));
         int contextTokens = job.path("payload").path("context_tokens").asInt(0);
@@ -298,10 +298,34 @@ final class SimulatedMiner {
     /** A miner runs jobs only at prices it asked; anything else is the coordinator's mistake. */
     private void checkPrice(String jobId, String unitPrice, String offerId) {
         BigDecimal asked = offerId == null ? registrationPrice : offers.get(offerId);
+        if (offerId != null && asked == null) {
+            asked = ownOfferPrice(offerId);
+            if (asked != null) {
+                offers.putIfAbsent(offerId, asked);
+            }
+        }
         String terms = offerId == null ? "its registration price " + Money.format(registrationPrice)
                 : "offer " + offerId + (asked == null ? ", not one of its own" : " at " + Money.format(asked));
         if (asked == null || !ReplayMoney.sameAmount(unitPrice, asked)) {
             ledger.mispriced(jobId + ": assigned to " + minerId + " at " + unitPrice + " under " + terms);
+        }
+    }
+
+    /**
+     * The price of an offer this miner published whose answer it has not read yet: a poll can be matched
+     * through a new offer before the answer to publishing it arrives. {@code null} when it is another's.
+     */
+    private BigDecimal ownOfferPrice(String offerId) {
+        try {
+            Answer answer = client.send(Call.get("/v1/marketplace/offers/" + offerId,
+                    "GET /v1/marketplace/offers/{offer_id}", apiKey));
+            if (!answer.ok() || !minerId.equals(answer.body().path("miner_id").asText())) {
+                return null;
+            }
+            return ReplayMoney.parse(answer.body().path("price").asText(null));
+        } catch (RuntimeException e) {
+            logger.warn("Miner [{}] could not read offer [{}]: [{}]", minerId, offerId, e.getMessage());
+            return null;
         }
     }
 

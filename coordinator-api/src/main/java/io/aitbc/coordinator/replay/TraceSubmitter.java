@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * after a lost answer can never create a second job for one row.
  *
  * <p>In marketplace mode every second row goes to the market: its job names the market budget as
- * {@code max_price}, and the client then accepts the cheapest offer for it.
+ * {@code max_price} and is submitted through the cheapest offer on sale ({@link OfferBuyer}).
  */
 final class TraceSubmitter {
 
@@ -45,7 +45,7 @@ final class TraceSubmitter {
     private final AtomicInteger lagSamples = new AtomicInteger();
     private final long[] lagNanos;
 
-    /** @param buyer buys every second job through an offer, or {@code null} outside marketplace mode */
+    /** @param buyer submits every second job through an offer, or {@code null} outside marketplace mode */
     TraceSubmitter(CoordinatorClient client, ReplayLedger ledger, String apiKey, String runId, String traceName,
                    double speed, Integer ttlSeconds, OfferBuyer buyer, int rows) {
         this.client = client;
@@ -89,21 +89,20 @@ final class TraceSubmitter {
         String payloadSha256 = Digests.sha256(payload);
         boolean toMarket = buyer != null && row.line() % 2 == 0;
         String maxPrice = toMarket ? Money.format(GpuProfile.marketBudget()) : null;
-        Call call = Call.post("/v1/jobs", "POST /v1/jobs", apiKey, new SubmitJob(SimulatedMiner.JOB_TYPE,
-                        traceName + " line " + row.line(), payload, maxPrice, ttlSeconds))
-                .withIdempotencyKey(runId + "-" + row.line());
+        SubmitJob job = new SubmitJob(SimulatedMiner.JOB_TYPE, traceName + " line " + row.line(), payload, maxPrice,
+                ttlSeconds);
+        String idempotencyKey = runId + "-" + row.line();
         long sent = System.nanoTime();
         recordLag(sent - dueNanos);
         CompletableFuture<Answer> answer;
         try {
-            answer = client.sendAsync(call);
+            answer = toMarket ? buyer.submit(job, idempotencyKey)
+                    : client.sendAsync(Call.post("/v1/jobs", "POST /v1/jobs", apiKey, job)
+                            .withIdempotencyKey(idempotencyKey));
         } catch (RuntimeException e) {
             answer = CompletableFuture.failedFuture(e);
         }
         answer.handle((value, error) -> accept(row, payloadSha256, sent, value, error))
-                .thenCompose(jobId -> jobId != null && toMarket
-                        ? buyer.buy(jobId)
-                        : CompletableFuture.completedFuture(null))
                 .whenComplete((done, error) -> inFlight.release());
     }
 

@@ -37,6 +37,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class AuditVerifyIT {
 
     private static final int JOBS = 120;
+    /** Jobs of the marketplace part: two bought through an offer and completed, one bought and canceled. */
+    private static final int MARKET_JOBS = 3;
 
     @LocalServerPort
     int port;
@@ -49,6 +51,7 @@ class AuditVerifyIT {
 
     CoordinatorTestClient api;
     Key auditor;
+    Key seller;
     List<String> completed = new ArrayList<>();
 
     record Outcome(int exitCode, String report) {
@@ -79,11 +82,37 @@ class AuditVerifyIT {
                     "result", Map.of("text", "answer " + i), "metrics", Map.of("units", 100 + i))), 200);
             completed.add(jobId);
         }
+        tradeThroughAnOffer(client);
         // receipts are signed by a tracking processor, just after the completions
         String last = completed.get(completed.size() - 1);
         Awaitility.await().atMost(java.time.Duration.ofSeconds(60))
                 .until(() -> api.http().get().uri("/v1/receipts/" + last).header("X-API-Key", auditor.secret())
                         .exchange().returnResult(String.class).getStatus().value() == 200);
+    }
+
+    /** A job bought for a queued job and one at submission, both completed; one bought and canceled. */
+    private void tradeThroughAnOffer(Key client) {
+        String market = "verify-market-" + UUID.randomUUID();
+        seller = api.createKey("miner");
+        api.registerMiner(seller, "0.000003", market);
+        String offerId = api.json(api.post(seller, "/v1/marketplace/offers", Map.of("job_type", "ai-inference",
+                "price", "0.0000021", "unit_type", "tokens", "max_jobs", 5,
+                "requirements", Map.of("region", market))), 201).get("offer_id").asText();
+        String queued = api.submitJob(client, Map.of("type", "ai-inference", "max_price", "0.00001",
+                "requirements", Map.of("region", market)));
+        api.json(api.post(client, "/v1/marketplace/offers/" + offerId + "/accept",
+                Map.of("job_id", queued, "bid_price", "0.0000021")), 201);
+        api.submitJob(client, Map.of("type", "ai-inference", "requirements", Map.of("region", market),
+                "offer_id", offerId));
+        String canceled = api.submitJob(client, Map.of("type", "ai-inference",
+                "requirements", Map.of("region", market), "offer_id", offerId));
+        api.json(api.post(client, "/v1/jobs/" + canceled + "/cancel", Map.of()), 200);
+        for (int i = 0; i < 2; i++) {
+            String jobId = api.poll(seller, 5).get("job_id").asText();
+            api.json(api.post(seller, "/v1/miners/" + jobId + "/result", Map.of("result", Map.of("text", "bought"),
+                    "metrics", Map.of("units", 1000 + i, "unit_type", "tokens"))), 200);
+            completed.add(jobId);
+        }
     }
 
     Outcome auditVerify() throws Exception {
@@ -102,7 +131,8 @@ class AuditVerifyIT {
         Outcome outcome = auditVerify();
 
         System.out.println(outcome.report());
-        assertThat(outcome.report()).contains(JOBS + " jobs rebuilt from the log", (JOBS - 21) + " receipts compared",
+        assertThat(outcome.report()).contains((JOBS + MARKET_JOBS) + " jobs rebuilt from the log",
+                (JOBS - 21 + 2) + " receipts compared", "the statistics of the marketplace and 2 miners",
                 "audit-verify: PASS");
         assertThat(outcome.exitCode()).isZero();
     }
@@ -138,6 +168,29 @@ class AuditVerifyIT {
 
         assertThat(outcome.exitCode()).isEqualTo(1);
         assertThat(outcome.report()).contains("DIFFERENCE " + tampered + " receipt");
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(4)
+    void failsWhenAMinersStatisticsAreAlteredBehindTheServicesBack() throws Exception {
+        execute("UPDATE miner_stats SET failures = failures + 1 WHERE miner_id = ?", seller.principal());
+
+        Outcome outcome = auditVerify();
+
+        assertThat(outcome.exitCode()).isEqualTo(1);
+        assertThat(outcome.report()).contains("DIFFERENCE miner " + seller.principal() + " reputation",
+                "DIFFERENCE miner " + seller.principal() + " success_rate");
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(5)
+    void failsWhenTheMarketplacesFiguresAreAlteredBehindTheServicesBack() throws Exception {
+        execute("UPDATE market_job SET price = price + 0.000001 WHERE job_id = ?", completed.get(7));
+
+        Outcome outcome = auditVerify();
+
+        assertThat(outcome.exitCode()).isEqualTo(1);
+        assertThat(outcome.report()).contains("DIFFERENCE stats total_volume");
     }
 
     private void execute(String sql, String parameter) throws Exception {

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -21,7 +22,7 @@ class MarketSummaryTest {
     void volumeIsTheExactSumOfVerifiedReceiptPricesByHowEachJobWasSold() {
         // given: one job bought through an offer, one matched to an offer, one at registration price
         sold("job_a", "offer_1", "0.0000021");
-        ledger.purchased(new Purchase("job_a", "offer_1", "miner_1", "0.0000021"));
+        ledger.purchased(new Purchase("job_a", "offer_1", "miner_1", "0.0000021", Instant.EPOCH));
         sold("job_b", "offer_2", "0.0000028");
         sold("job_c", null, "0.000012");
         Map<String, ReceiptOutcome> receipts = Map.of(
@@ -42,6 +43,21 @@ class MarketSummaryTest {
         assertThat(summary.minUnitPrice()).isEqualTo("0.0000021");
         assertThat(summary.maxUnitPrice()).isEqualTo("0.000012");
         assertThat(summary.statsAgree()).isTrue();
+    }
+
+    @Test
+    void aBoughtJobThatRanThroughAnotherOfferCountsAsMatchedAndLapsed() {
+        // given: bought through offer_1, whose reservation lapsed; another miner's offer_2 ran it
+        sold("job_a", "offer_2", "0.0000028");
+        ledger.purchased(new Purchase("job_a", "offer_1", "miner_9", "0.0000021", Instant.EPOCH));
+        Map<String, ReceiptOutcome> receipts = Map.of("job_a", receipt("job_a", "0.0000028", "0.0000028"));
+
+        // when
+        MarketSummary summary = MarketSummary.of(ledger.snapshot(), receipts, 2, Map.of("bought", 1L), "0.0000028");
+
+        // then
+        assertThat(summary.lapsedPurchases()).isOne();
+        assertThat(summary.jobs()).containsEntry("bought_through_offer", 0).containsEntry("matched_to_offer", 1);
     }
 
     @Test
@@ -100,7 +116,7 @@ class MarketSummaryTest {
 
     private void sold(String jobId, String offerId, String unitPrice) {
         ledger.submitted(new TraceRow(2, Duration.ZERO, 100, 1), jobId, "digest", 0, 1);
-        ledger.handedOut(new Handout(jobId, "miner_1", 1, unitPrice, offerId, 2));
+        ledger.handedOut(new Handout(jobId, "miner_1", 1, unitPrice, offerId, 2, Instant.EPOCH));
         ledger.completed(new Completion(jobId, "miner_1", "rcpt_" + jobId, 101, unitPrice, "digest", 3));
     }
 

@@ -7,6 +7,7 @@ import io.aitbc.coordinator.replay.ReplayLedger.Purchase;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ReplayAuditTest {
 
     private static final long MS = 1_000_000L;
+    private static final Instant RESERVED_UNTIL = Instant.parse("2026-01-05T10:01:00Z");
 
     private final ReplayLedger ledger = new ReplayLedger();
     private final Map<String, FinalState> finalStates = new HashMap<>();
@@ -189,14 +191,16 @@ class ReplayAuditTest {
     void aBoughtJobMustReachTheOffersMinerAtTheOffersPrice() {
         // given
         submit("job_a", 1, 0);
-        ledger.purchased(new Purchase("job_a", "offer_1", "miner_1", "0.0000021"));
-        ledger.handedOut(new Handout("job_a", "miner_1", 1, "0.00000210", "offer_1", 10 * MS));
+        ledger.purchased(new Purchase("job_a", "offer_1", "miner_1", "0.0000021", RESERVED_UNTIL));
+        ledger.handedOut(new Handout("job_a", "miner_1", 1, "0.00000210", "offer_1", 10 * MS,
+                RESERVED_UNTIL.minusSeconds(50)));
         complete("job_a", "miner_1", "rcpt_a", 20 * MS);
         finalStates.put("job_a", new FinalState("job_a", "completed", "miner_1", "rcpt_a"));
         receipts.put("job_a", new ReceiptOutcome("job_a", true, List.of()));
         submit("job_b", 2, 0);
-        ledger.purchased(new Purchase("job_b", "offer_1", "miner_1", "0.0000021"));
-        ledger.handedOut(new Handout("job_b", "miner_2", 1, "0.000006", null, 10 * MS));
+        ledger.purchased(new Purchase("job_b", "offer_1", "miner_1", "0.0000021", RESERVED_UNTIL));
+        ledger.handedOut(new Handout("job_b", "miner_2", 1, "0.000006", null, 10 * MS,
+                RESERVED_UNTIL.minusSeconds(1)));
         complete("job_b", "miner_2", "rcpt_b", 20 * MS);
         finalStates.put("job_b", new FinalState("job_b", "completed", "miner_2", "rcpt_b"));
         receipts.put("job_b", new ReceiptOutcome("job_b", true, List.of()));
@@ -207,6 +211,24 @@ class ReplayAuditTest {
         // then
         assertThat(findings.mismatched()).containsExactly("job_b: bought through offer_1 of miner_1 at 0.0000021,"
                 + " but handed to miner_2 through null at 0.000006");
+    }
+
+    @Test
+    void aBoughtJobMayGoElsewhereOnceItsReservationLapsed() {
+        // given
+        submit("job_a", 1, 0);
+        ledger.purchased(new Purchase("job_a", "offer_1", "miner_1", "0.0000021", RESERVED_UNTIL));
+        ledger.handedOut(new Handout("job_a", "miner_2", 1, "0.000003", "offer_2", 10 * MS,
+                RESERVED_UNTIL.plusMillis(300)));
+        complete("job_a", "miner_2", "rcpt_a", 20 * MS);
+        finalStates.put("job_a", new FinalState("job_a", "completed", "miner_2", "rcpt_a"));
+        receipts.put("job_a", new ReceiptOutcome("job_a", true, List.of()));
+
+        // when
+        Findings findings = audit();
+
+        // then
+        assertThat(findings.mismatched()).isEmpty();
     }
 
     @Test
@@ -242,7 +264,7 @@ class ReplayAuditTest {
     }
 
     private void handOut(String jobId, String minerId, int attempt, long atNanos) {
-        ledger.handedOut(new Handout(jobId, minerId, attempt, "0.000002", null, atNanos));
+        ledger.handedOut(new Handout(jobId, minerId, attempt, "0.000002", null, atNanos, Instant.EPOCH));
     }
 
     private void submit(String jobId, int line, long sentMs) {

@@ -2,6 +2,7 @@ package io.aitbc.coordinator.replay;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.aitbc.coordinator.auditverify.AuditVerifyCommand;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -63,6 +64,30 @@ class TraceReplayIT {
         assertThat(summary.path("end_to_end_ms").path("p99").asDouble())
                 .isGreaterThanOrEqualTo(summary.path("end_to_end_ms").path("p50").asDouble());
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("4 miners online");
+    }
+
+    @Test
+    void inMarketplaceModeTheBoughtJobsAreSubmittedThroughOffersAndTheStatisticsEqualTheEvents() throws Exception {
+        // given
+        int rows = 200;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        String[] args = {"--url", "http://127.0.0.1:" + port, "--api-key", ADMIN_KEY, "--trace", TRACE,
+                "--limit", String.valueOf(rows), "--speed", "0", "--miners", "4", "--marketplace"};
+
+        // when
+        int exitCode = ReplayCommand.run(args, Map.of(), utf8(out), utf8(err));
+        int audit = AuditVerifyCommand.run(new String[] {"--url", "http://127.0.0.1:" + port, "--api-key", ADMIN_KEY});
+
+        // then: every second row bought at submission, none lost to a poll's matching
+        String report = out.toString(StandardCharsets.UTF_8);
+        assertThat(exitCode).as("exit code; report:%n%s%nprogress:%n%s", report, err).isZero();
+        String[] lines = report.strip().split("\n");
+        JsonNode market = new ObjectMapper().readTree(lines[lines.length - 1]).path("marketplace");
+        assertThat(market.path("purchase_outcomes").path("bought").asInt()).isEqualTo(rows / 2);
+        assertThat(market.path("purchase_outcomes").size()).isOne();
+        assertThat(market.path("jobs").path("bought_through_offer").asInt()).isEqualTo(rows / 2);
+        assertThat(audit).isZero();
     }
 
     private static PrintStream utf8(ByteArrayOutputStream buffer) {

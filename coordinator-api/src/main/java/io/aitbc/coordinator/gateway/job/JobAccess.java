@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.aitbc.coordinator.common.api.Ids;
 import io.aitbc.coordinator.gateway.auth.Role;
 import io.aitbc.coordinator.gateway.idempotency.IdempotentRequest;
+import io.aitbc.coordinator.gateway.market.OfferAcceptance;
 import io.aitbc.coordinator.gateway.web.ApiException;
 import io.aitbc.coordinator.gateway.web.Backend;
 import io.aitbc.coordinator.gateway.web.RequestContext;
@@ -27,11 +28,13 @@ public class JobAccess {
 
     private final Backend backend;
     private final JobRequests requests;
+    private final OfferAcceptance offers;
     private final Clock clock;
 
-    JobAccess(Backend backend, JobRequests requests, Clock clock) {
+    JobAccess(Backend backend, JobRequests requests, OfferAcceptance offers, Clock clock) {
         this.backend = backend;
         this.requests = requests;
+        this.offers = offers;
         this.clock = clock;
     }
 
@@ -41,9 +44,11 @@ public class JobAccess {
     }
 
     /**
-     * Submits a job under an {@code Idempotency-Key}, if one is given. The job is then named after the
+     * Submits a job, under an {@code Idempotency-Key} if one is given. The job is then named after the
      * key, so that a second run of the request (its first node died before recording the answer) finds
-     * the job instead of making another.
+     * the job instead of making another. A job that names an offer is queued already reserved through
+     * it, in the transaction that sells the offer's job, or not at all (the acceptance's error is the
+     * answer then).
      */
     public Mono<JobView> submit(RequestContext context, JsonNode body, Optional<IdempotentRequest> idempotent) {
         return Mono.fromCallable(() -> {
@@ -53,10 +58,18 @@ public class JobAccess {
                             .orElseGet(() -> Ids.newId("job", now));
                     return requests.submission(body, context.caller().principal(), now, jobId);
                 })
-                .flatMap(command -> backend.sendThenQuery(context, command, new FindJobQuery(command.jobId()),
-                                JobView.class)
+                .flatMap(submission -> queue(context, submission)
                         .onErrorResume(failure -> idempotent.isPresent()
-                                ? earlierRun(context, command.jobId(), failure) : Mono.error(failure)));
+                                ? earlierRun(context, submission.command().jobId(), failure) : Mono.error(failure)));
+    }
+
+    private Mono<JobView> queue(RequestContext context, JobRequests.Submission submission) {
+        var command = submission.command();
+        var find = new FindJobQuery(command.jobId());
+        return submission.offerId() == null
+                ? backend.sendThenQuery(context, command, find, JobView.class)
+                : offers.submitThrough(context, submission.offerId(), command, submission.bidPrice())
+                        .then(backend.query(context, find, JobView.class));
     }
 
     /** The job an earlier run of the same idempotent submission created; the failure when there is none. */

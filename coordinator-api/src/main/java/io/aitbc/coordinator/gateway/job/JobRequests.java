@@ -23,6 +23,9 @@ import java.util.regex.Pattern;
  * ({@code type}, {@code requirements}, {@code max_price} at the top) and the older one, where
  * {@code type} sits in {@code payload.type} and {@code constraints} (with {@code max_price}) act as
  * requirements.
+ *
+ * <p>Either shape may name an {@code offer_id} to buy the job through, with an optional
+ * {@code bid_price} (docs/marketplace.md).
  */
 @Component
 class JobRequests {
@@ -52,7 +55,14 @@ class JobRequests {
         }
     }
 
-    SubmitJobCommand submission(JsonNode body, String clientId, Instant now, String jobId) {
+    /**
+     * A submission: the job, and the offer it is to be bought through with the client's bid, when the
+     * body names one ({@code bidPrice} may still be {@code null}).
+     */
+    record Submission(SubmitJobCommand command, String offerId, BigDecimal bidPrice) {
+    }
+
+    Submission submission(JsonNode body, String clientId, Instant now, String jobId) {
         BodyReader reader = BodyReader.of(body);
         boolean legacy = !reader.has("type") && reader.has("payload")
                 && body.get("payload").isObject() && body.get("payload").has("type");
@@ -72,6 +82,11 @@ class JobRequests {
         int ttlSeconds = reader.integer("ttl_seconds", 1, (int) limits.maxTtl().toSeconds(),
                 (int) limits.defaultTtl().toSeconds());
         int maxAttempts = reader.integer("max_attempts", 1, limits.maxAttemptsLimit(), limits.defaultMaxAttempts());
+        String offerId = reader.string("offer_id", 64, false);
+        BigDecimal bidPrice = reader.decimal("bid_price", false);
+        if (bidPrice != null && offerId == null) {
+            reader.problem("bid_price", "is a bid for an offer; name the offer in offer_id");
+        }
         reader.validate();
 
         if (!limits.types().contains(type)) {
@@ -80,7 +95,8 @@ class JobRequests {
         }
         JsonNode storedPayload = payload == null ? JsonNodeFactory.instance.objectNode() : payload;
         String payloadSha256 = Digests.canonicalSha256("payload", storedPayload, limits.maxPayloadBytes());
-        return new SubmitJobCommand(jobId, clientId, type, name, storedPayload, payloadSha256,
+        var command = new SubmitJobCommand(jobId, clientId, type, name, storedPayload, payloadSha256,
                 required, maxPrice, now.plusSeconds(ttlSeconds), maxAttempts);
+        return new Submission(command, offerId, bidPrice);
     }
 }

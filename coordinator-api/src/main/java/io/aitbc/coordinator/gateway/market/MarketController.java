@@ -8,10 +8,7 @@ import io.aitbc.coordinator.gateway.web.ApiException;
 import io.aitbc.coordinator.gateway.web.Backend;
 import io.aitbc.coordinator.gateway.web.BodyReader;
 import io.aitbc.coordinator.gateway.web.RequestContext;
-import io.aitbc.coordinator.job.api.FindJobQuery;
 import io.aitbc.coordinator.job.api.JobRequirements;
-import io.aitbc.coordinator.job.api.JobStatus;
-import io.aitbc.coordinator.job.api.JobView;
 import io.aitbc.coordinator.offer.api.FindOfferQuery;
 import io.aitbc.coordinator.offer.api.ListOffersQuery;
 import io.aitbc.coordinator.offer.api.MarketStatsQuery;
@@ -21,6 +18,7 @@ import io.aitbc.coordinator.offer.api.OfferStatus;
 import io.aitbc.coordinator.offer.api.OfferView;
 import io.aitbc.coordinator.offer.api.PublishOfferCommand;
 import io.aitbc.coordinator.offer.api.WithdrawOfferCommand;
+import io.aitbc.coordinator.query.dispatch.Capacity;
 import io.aitbc.coordinator.query.dispatch.DispatchRepository;
 import io.aitbc.coordinator.query.dispatch.MinerProfile;
 import org.springframework.http.HttpStatus;
@@ -40,9 +38,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
@@ -103,7 +99,7 @@ class MarketController {
         String offerId = Ids.newId("offer", now);
         var command = new PublishOfferCommand(offerId, minerId, jobType, price,
                 unitType == null ? Money.UNIT_JOB : unitType, maxJobs, provided, now.plusSeconds(durationSeconds));
-        return backend.blocking(context, () -> registered(minerId))
+        return backend.blocking(context, () -> providable(minerId, provided))
                 .then(backend.send(context, command))
                 .then(backend.query(context, new FindOfferQuery(offerId), OfferView.class))
                 .map(offer -> ResponseEntity.status(HttpStatus.CREATED).body(new Published(offer.offerId(),
@@ -156,19 +152,10 @@ class MarketController {
         BigDecimal bid = reader.decimal("bid_price", true);
         reader.validate();
 
-        return existingOffer(context, offerId)
-                .zipWith(clientJob(context, jobId))
-                .flatMap(found -> {
-                    OfferView offer = found.getT1();
-                    JobView job = found.getT2();
-                    checkTerms(offer, job, bid);
-                    return backend.blocking(context, () -> {
-                        checkMinerCanRun(offer, job);
-                        return acceptance.accept(context, offer, jobId, bid, job.type());
-                    }).map(trade -> ResponseEntity.status(HttpStatus.CREATED).body(new Accepted(
-                            trade.transactionId(), offerId, jobId, "reserved", offer.minerId(), offer.price(),
-                            offer.unitType(), trade.createdAt(), trade.reservedUntil())));
-                });
+        return acceptance.accept(context, offerId, jobId, bid)
+                .map(trade -> ResponseEntity.status(HttpStatus.CREATED).body(new Accepted(trade.transactionId(),
+                        offerId, jobId, "reserved", trade.offer().minerId(), trade.offer().price(),
+                        trade.offer().unitType(), trade.createdAt(), trade.reservedUntil())));
     }
 
     @GetMapping("/stats")
@@ -176,69 +163,28 @@ class MarketController {
         return backend.query(context, new MarketStatsQuery(), MarketStatsView.class);
     }
 
-    /** The checks a client can act on, in the order it should fix them; the aggregates check again. */
-    private static void checkTerms(OfferView offer, JobView job, BigDecimal bid) {
-        if (offer.status() != OfferStatus.ACTIVE) {
-            throw new ApiException(HttpStatus.GONE, "OFFER_NOT_AVAILABLE",
-                    "Offer " + offer.offerId() + " is " + offer.status().wireName());
-        }
-        if (job.status() != JobStatus.QUEUED) {
-            throw new ApiException(HttpStatus.CONFLICT, job.status().isFinal() ? "JOB_ALREADY_COMPLETED"
-                    : "INVALID_STATE", "Job " + job.jobId() + " is " + job.status().wireName()
-                    + "; only a queued job can be reserved");
-        }
-        if (!offer.jobType().equals(job.type())) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, "INVALID_JOB_TYPE",
-                    "Offer " + offer.offerId() + " sells '" + offer.jobType() + "' jobs, job " + job.jobId()
-                            + " is '" + job.type() + "'");
-        }
-        if (bid.compareTo(new BigDecimal(offer.price())) < 0) {
-            throw badBid("must be at least the offer's price " + offer.price());
-        }
-        if (job.maxPrice() != null && bid.compareTo(new BigDecimal(job.maxPrice())) > 0) {
-            throw badBid("must not exceed the job's max_price " + job.maxPrice());
-        }
-    }
-
-    private static ApiException badBid(String problem) {
-        return new ApiException(HttpStatus.BAD_REQUEST, "VALIDATION_FAILED", "bid_price " + problem,
-                Map.of("fields", List.of(Map.of("field", "bid_price", "problem", problem))));
-    }
-
-    /** A reservation the miner's polls can never take would only lapse; refuse it up front. */
-    private void checkMinerCanRun(OfferView offer, JobView job) {
-        MinerProfile miner = dispatch.minerProfile(offer.minerId())
-                .orElseThrow(() -> ApiException.notFound("MINER_NOT_FOUND", "Miner " + offer.minerId()
-                        + " of offer " + offer.offerId() + " is not registered"));
-        JobRequirements required = job.requirements() == null ? JobRequirements.NONE : job.requirements();
-        boolean runs = (required.region() == null || required.region().equals(miner.region()))
-                && (required.minVramGb() == null || required.minVramGb() * 1024 <= miner.maxVramMb())
-                && miner.models().containsAll(required.models())
-                && (required.gpu() == null || miner.gpuNames().stream()
-                        .anyMatch(name -> name.contains(required.gpu().toLowerCase(Locale.ROOT))))
-                && (miner.jobTypes().isEmpty() || miner.jobTypes().contains(job.type()));
-        if (!runs) {
-            throw new ApiException(HttpStatus.CONFLICT, "INVALID_STATE", "Miner " + offer.minerId()
-                    + " cannot run job " + job.jobId() + ": its registration does not meet the job's requirements");
-        }
-    }
-
     private Mono<OfferView> existingOffer(RequestContext context, String offerId) {
         return backend.query(context, new FindOfferQuery(offerId), OfferView.class)
                 .switchIfEmpty(Mono.error(() -> ApiException.notFound("OFFER_NOT_FOUND", "No offer " + offerId)));
     }
 
-    private Mono<JobView> clientJob(RequestContext context, String jobId) {
-        return backend.query(context, new FindJobQuery(jobId), JobView.class)
-                .filter(job -> Objects.equals(job.clientId(), context.caller().principal()))
-                .switchIfEmpty(Mono.error(() -> ApiException.notFound("JOB_NOT_FOUND",
-                        "No job " + jobId + " is visible to this key")));
-    }
-
-    private Void registered(String minerId) {
-        if (dispatch.minerProfile(minerId).isEmpty()) {
-            throw ApiException.notFound("MINER_NOT_FOUND",
-                    "Miner " + minerId + " is not registered; POST /v1/miners/register first");
+    /**
+     * The miner is registered, and its registration provides what the offer states: the rule matching
+     * uses, with the offer's stated requirements as what is required. An offer cannot sell more than
+     * the polls of its miner can take.
+     */
+    private Void providable(String minerId, JobRequirements stated) {
+        MinerProfile miner = dispatch.minerProfile(minerId).orElseThrow(() -> ApiException.notFound(
+                "MINER_NOT_FOUND", "Miner " + minerId + " is not registered; POST /v1/miners/register first"));
+        List<String> unmet = dispatch.unmetRequirements(Capacity.of(miner), stated);
+        if (!unmet.isEmpty()) {
+            List<Map<String, String>> fields = unmet.stream()
+                    .map(field -> Map.of("field", "requirements." + field,
+                            "problem", "is more than the miner's registration provides"))
+                    .toList();
+            throw new ApiException(HttpStatus.BAD_REQUEST, "VALIDATION_FAILED", "The offer states "
+                    + String.join(", ", unmet) + " beyond what miner " + minerId + " registered",
+                    Map.of("fields", fields));
         }
         return null;
     }

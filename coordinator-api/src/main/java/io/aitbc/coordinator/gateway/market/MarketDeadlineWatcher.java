@@ -71,7 +71,13 @@ class MarketDeadlineWatcher extends DeadlineFiring {
     }
 
     private void settleReservation(DueMarketDeadline deadline) {
-        repository.lockQueuedJob(deadline.jobId());
+        // this transaction holds the deadline's row, which a claim of the job deletes once it holds the
+        // job's queue row: waiting for that row here could close a cycle, so a busy job waits a round
+        if (!repository.lockQueuedJobUnlessBusy(deadline.jobId())) {
+            logger.debug("Reservation [{}] of job [{}] left for the next round: the job is busy",
+                    deadline.deadlineId(), deadline.jobId());
+            return;
+        }
         ReleaseJobReservationCommand.Outcome outcome =
                 send(new ReleaseJobReservationCommand(deadline.jobId(), deadline.deadlineId()));
         if (outcome == ReleaseJobReservationCommand.Outcome.HELD) {

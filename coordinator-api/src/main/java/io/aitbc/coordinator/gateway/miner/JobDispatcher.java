@@ -22,6 +22,7 @@ import org.axonframework.queryhandling.QueryGateway;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
+import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 import reactor.core.publisher.Mono;
@@ -33,9 +34,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -48,8 +47,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * before the lock is released, so no two miners ever get one job, on one node or many.
  *
  * <p>Prices: a job reserved for the miner goes at its reservation's terms; any other job at the
- * miner's cheapest offer on sale for its type, which uses one of that offer's jobs in the same
- * transaction, or else at the miner's registration price (docs/marketplace.md).
+ * miner's cheapest offer on sale that sells it (its type, and stated requirements that meet the
+ * job's), which uses one of that offer's jobs in the same transaction, or else at the miner's
+ * registration price (docs/marketplace.md).
  *
  * <p>A poll that finds nothing waits without a thread: it registers a waiter, and every
  * {@link JobArrivals} signal (a job queued on any node) wakes all waiters to try again, until the
@@ -139,6 +139,13 @@ class JobDispatcher {
                 } catch (ConcurrencyException | CommandRejectedException e) {
                     logger.debug("Claim try [{}] for miner [{}] lost a race: [{}]", tryNumber, miner.minerId(),
                             e.getMessage());
+                } catch (RuntimeException e) {
+                    if (!lostDeadlock(e)) {
+                        throw e;
+                    }
+                    // PostgreSQL broke a lock cycle by rolling this claim back as a whole; it may try again
+                    logger.debug("Claim try [{}] for miner [{}] lost a deadlock: [{}]", tryNumber, miner.minerId(),
+                            e.getMessage());
                 }
             }
             return Optional.empty();
@@ -150,15 +157,16 @@ class JobDispatcher {
     private Optional<String> claimInTransaction(RequestContext context, MinerProfile miner, List<String> types,
                                                 Duration lease) {
         Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
-        Map<String, OfferTerms> offers = market.cheapestOffersOf(miner.minerId(), now);
-        Map<String, BigDecimal> askByType = new LinkedHashMap<>();
-        offers.forEach((type, terms) -> askByType.put(type, terms.price()));
-        Optional<ClaimableJob> candidate = repository.lockNextClaimable(miner, types, askByType);
+        List<OfferTerms> offers = market.offersOnSale(miner.minerId(), now);
+        Optional<ClaimableJob> candidate = repository.lockNextClaimable(miner, types, offers);
         if (candidate.isEmpty()) {
             return Optional.empty();
         }
         ClaimableJob job = candidate.get();
-        OfferTerms offer = job.isReserved() ? null : offers.get(job.type());
+        OfferTerms offer = offers.stream()
+                .filter(terms -> terms.offerId().equals(job.offerId()))
+                .findFirst()
+                .orElse(null);
         String offerId = job.isReserved() ? job.reservedOfferId() : offer == null ? null : offer.offerId();
         BigDecimal unitPrice = job.isReserved() ? job.reservedPrice()
                 : offer != null ? offer.price()
@@ -179,6 +187,15 @@ class JobDispatcher {
         logger.debug("Assigned job [{}] to miner [{}] at [{}] per [{}] through offer [{}]", job.jobId(),
                 miner.minerId(), unitPrice, unitType, offerId);
         return Optional.of(job.jobId());
+    }
+
+    private static boolean lostDeadlock(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof PessimisticLockingFailureException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Ends a wait whose time is up; never leaves this class. */

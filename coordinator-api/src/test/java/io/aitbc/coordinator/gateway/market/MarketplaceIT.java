@@ -1,9 +1,13 @@
 package io.aitbc.coordinator.gateway.market;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.aitbc.coordinator.testsupport.CoordinatorTestClient;
 import io.aitbc.coordinator.testsupport.CoordinatorTestClient.Key;
-import io.aitbc.coordinator.offer.api.MarketStatsView;
+import io.aitbc.coordinator.audit.StoredEvent;
+import io.aitbc.coordinator.auditverify.MarketRecomputation;
+import io.aitbc.coordinator.query.infra.EventStoreConfiguration;
 import org.jooq.DSLContext;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
@@ -11,14 +15,20 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.http.MediaType;
 import org.springframework.test.context.ActiveProfiles;
+import org.springframework.test.web.reactive.server.EntityExchangeResult;
 import org.springframework.test.web.reactive.server.WebTestClient.ResponseSpec;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,6 +43,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -52,6 +63,9 @@ class MarketplaceIT {
 
     @Autowired
     DSLContext dsl;
+
+    @Autowired
+    PlatformTransactionManager transactionManager;
 
     CoordinatorTestClient api;
     Key client;
@@ -306,6 +320,38 @@ class MarketplaceIT {
     }
 
     @Test
+    void reservationFallingDueWhileAClaimHoldsItsJobWaitsForTheClaim() throws Exception {
+        // given: a reservation of three seconds
+        String offerId = publish(seller, "ai-inference", "0.2", 1, 3600);
+        String jobId = submit("0.5");
+        api.json(accept(client, offerId, jobId, "0.2"), 201);
+
+        // when: a transaction takes the locks a claim of the job takes, in its order (the job's queue row,
+        // then the reservation's deadline row), across the moment the reservation falls due
+        AtomicReference<Throwable> claimFailure = new AtomicReference<>();
+        Thread claim = new Thread(() -> {
+            try {
+                new TransactionTemplate(transactionManager).executeWithoutResult(status -> {
+                    dsl.resultQuery("select job_id from job_queue where job_id = ? for update", jobId).fetch();
+                    sleep(4500);
+                    dsl.query("delete from market_deadline where job_id = ?", jobId).execute();
+                    status.setRollbackOnly();
+                });
+            } catch (RuntimeException e) {
+                claimFailure.set(e);
+            }
+        });
+        claim.start();
+        claim.join(15_000);
+        Thread.sleep(1500);
+
+        // then: the watcher left the busy job alone instead of closing a lock cycle, and fired afterwards
+        assertThat(claimFailure.get()).isNull();
+        assertThat(offer(offerId).get("jobs_left").asInt()).isOne();
+        assertThat(api.json(api.get(client, "/v1/jobs/" + jobId), 200).get("miner_id").isNull()).isTrue();
+    }
+
+    @Test
     void canceledReservedJobReturnsTheOffersJob() throws InterruptedException {
         String offerId = publish(seller, "ai-inference", "0.2", 1, 3600);
         String jobId = submit("0.5");
@@ -315,6 +361,215 @@ class MarketplaceIT {
         Thread.sleep(600);
 
         assertThat(offer(offerId).get("jobs_left").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void jobSubmittedWithAnOfferIsQueuedAlreadyReservedForTheOffersMiner() {
+        // given
+        String offerId = publish(seller, "ai-inference", "0.2", 2, 3600);
+        Key other = api.createKey("miner");
+        registerMiner(other, "0.01", "job", 4);
+
+        // when: no bid_price, so the client bids its max_price
+        JsonNode job = api.json(api.post(client, "/v1/jobs", Map.of("type", "ai-inference", "max_price", "0.5",
+                "requirements", Map.of("region", region), "offer_id", offerId)), 201);
+        String jobId = job.get("job_id").asText();
+        JsonNode stolen = api.poll(other, 0);
+        JsonNode assignment = api.poll(seller, 5);
+
+        // then
+        assertThat(job.get("status").asText()).isEqualTo("queued");
+        assertThat(job.get("offer_id").asText()).isEqualTo(offerId);
+        assertThat(job.get("miner_id").asText()).isEqualTo(seller.principal());
+        assertThat(job.get("unit_price").asText()).isEqualTo("0.2");
+        assertThat(job.get("unit_type").asText()).isEqualTo("job");
+        assertThat(Instant.parse(job.get("reserved_until").asText())).isAfter(Instant.now().minusSeconds(1));
+        assertThat(stolen).isNull();
+        assertThat(assignment.get("job_id").asText()).isEqualTo(jobId);
+        assertThat(assignment.get("price").asText()).isEqualTo("0.2");
+        assertThat(assignment.get("offer_id").asText()).isEqualTo(offerId);
+        assertThat(offer(offerId).get("jobs_left").asInt()).isEqualTo(1);
+        JsonNode running = api.json(api.get(client, "/v1/jobs/" + jobId), 200);
+        assertThat(running.get("reserved_until").isNull()).isTrue();
+        assertThat(running.get("miner_id").asText()).isEqualTo(seller.principal());
+    }
+
+    @Test
+    void submissionWithAnOfferButNoPricesBidsTheOffersPrice() {
+        String offerId = publish(seller, "ai-inference", "0.2", 1, 3600);
+
+        JsonNode job = api.json(api.post(client, "/v1/jobs", Map.of("type", "ai-inference",
+                "requirements", Map.of("region", region), "offer_id", offerId)), 201);
+
+        assertThat(job.get("offer_id").asText()).isEqualTo(offerId);
+        assertThat(job.get("max_price").isNull()).isTrue();
+        assertThat(offer(offerId).get("status").asText()).isEqualTo("used_up");
+    }
+
+    /** A submission through an offer that the offer refuses, and the answer the acceptance gives too. */
+    record Refusal(String rule, Map<String, Object> job, String offerState, int status, String code) {
+
+        @Override
+        public String toString() {
+            return rule;
+        }
+    }
+
+    static Stream<Refusal> refusedSubmissions() {
+        return Stream.of(
+                new Refusal("unknown offer", Map.of("max_price", "0.5"), "unknown", 404, "OFFER_NOT_FOUND"),
+                new Refusal("withdrawn offer", Map.of("max_price", "0.5"), "withdrawn", 410, "OFFER_NOT_AVAILABLE"),
+                new Refusal("used-up offer", Map.of("max_price", "0.5"), "used_up", 410, "OFFER_NOT_AVAILABLE"),
+                new Refusal("offer of another type", Map.of("type", "embedding"), "active", 400, "INVALID_JOB_TYPE"),
+                new Refusal("bid below the price", Map.of("bid_price", "0.1"), "active", 400, "VALIDATION_FAILED"),
+                new Refusal("bid above max_price", Map.of("max_price", "0.3", "bid_price", "0.4"), "active", 400,
+                        "VALIDATION_FAILED"),
+                new Refusal("max_price below the price, no bid", Map.of("max_price", "0.15"), "active", 400,
+                        "VALIDATION_FAILED"),
+                new Refusal("registration cannot meet the job", Map.of("requirements", Map.of("min_vram_gb", 81)),
+                        "active", 409, "INVALID_STATE"),
+                new Refusal("offer does not state what the job requires",
+                        Map.of("requirements", Map.of("gpu", "NVIDIA A100")), "active", 409, "INVALID_STATE"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("refusedSubmissions")
+    void submissionThroughAnOfferTheOfferRefusesStoresNothing(Refusal refusal) {
+        // given: an offer stating an A100 in the region, nothing about models
+        Key buyer = api.createKey("client");
+        String offerId = refusal.offerState().equals("unknown") ? "offer_unknown"
+                : publish(seller, "ai-inference", "0.2", 1, 3600);
+        if (refusal.offerState().equals("withdrawn")) {
+            api.json(api.http().delete().uri("/v1/marketplace/offers/" + offerId)
+                    .header("X-API-Key", seller.secret()).exchange(), 200);
+        } else if (refusal.offerState().equals("used_up")) {
+            api.json(accept(client, offerId, submit("0.5"), "0.2"), 201);
+        }
+        Map<String, Object> body = new HashMap<>(Map.of("type", "ai-inference", "offer_id", offerId));
+        body.putAll(refusal.job());
+        Map<String, Object> required = new HashMap<>(Map.of("region", region));
+        if (refusal.job().get("requirements") instanceof Map<?, ?> stated) {
+            stated.forEach((field, value) -> required.put((String) field, value));
+        }
+        body.put("requirements", required);
+
+        // when
+        JsonNode error = api.json(api.post(buyer, "/v1/jobs", body), refusal.status());
+
+        // then
+        assertThat(error.get("error").get("code").asText()).isEqualTo(refusal.code());
+        assertThat(api.json(api.get(buyer, "/v1/jobs"), 200).get("total").asInt()).isZero();
+        if (refusal.offerState().equals("active")) {
+            assertThat(offer(offerId).get("jobs_left").asInt()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void bidPriceWithoutAnOfferIsRefused() {
+        JsonNode error = api.json(api.post(client, "/v1/jobs", Map.of("type", "ai-inference", "bid_price", "0.2")),
+                400);
+
+        assertThat(error.get("error").get("code").asText()).isEqualTo("VALIDATION_FAILED");
+        assertThat(error.get("error").get("details").get("fields").get(0).get("field").asText())
+                .isEqualTo("bid_price");
+    }
+
+    @Test
+    void clientsRacingToSubmitForTheLastJobOfAnOfferExactlyOneJobExists() throws Exception {
+        // given
+        int racers = 8;
+        String offerId = publish(seller, "ai-inference", "0.2", 1, 3600);
+        List<Key> clients = new ArrayList<>();
+        for (int i = 0; i < racers; i++) {
+            clients.add(api.createKey("client"));
+        }
+
+        // when
+        List<Integer> statuses = race(racers, i -> api.post(clients.get(i), "/v1/jobs", Map.of("type",
+                        "ai-inference", "max_price", "0.5", "requirements", Map.of("region", region),
+                        "offer_id", offerId))
+                .returnResult(JsonNode.class).getStatus().value());
+
+        // then: the losers' jobs were rolled back with their purchases
+        assertThat(statuses).filteredOn(status -> status == 201).hasSize(1);
+        assertThat(statuses).filteredOn(status -> status == 410).hasSize(racers - 1);
+        int jobs = 0;
+        for (Key racer : clients) {
+            jobs += api.json(api.get(racer, "/v1/jobs"), 200).get("total").asInt();
+        }
+        assertThat(jobs).isOne();
+        assertThat(offer(offerId).get("status").asText()).isEqualTo("used_up");
+    }
+
+    @Test
+    void submissionThroughAnOfferWithAnIdempotencyKeyBuysOnce() {
+        // given
+        String offerId = publish(seller, "ai-inference", "0.2", 5, 3600);
+        String key = UUID.randomUUID().toString();
+        Map<String, Object> body = Map.of("type", "ai-inference", "max_price", "0.5",
+                "requirements", Map.of("region", region), "offer_id", offerId, "bid_price", "0.25");
+
+        // when
+        var first = idempotentSubmit(key, body);
+        var again = idempotentSubmit(key, body);
+
+        // then
+        assertThat(first.getStatus().value()).isEqualTo(201);
+        assertThat(again.getStatus().value()).isEqualTo(201);
+        assertThat(again.getResponseHeaders().getFirst("Idempotent-Replayed")).isEqualTo("true");
+        assertThat(tree(again).get("job_id").asText()).isEqualTo(tree(first).get("job_id").asText());
+        assertThat(offer(offerId).get("jobs_left").asInt()).isEqualTo(4);
+        assertThat(api.json(api.get(client, "/v1/jobs"), 200).get("total").asInt()).isOne();
+    }
+
+    @Test
+    void acceptanceOfAnOfferNotStatingWhatTheJobRequiresIsRefused() {
+        // given: the registration has the model, the offer states other terms than the job needs
+        String offerId = publishBody(seller, Map.of("job_type", "ai-inference", "price", "0.2", "max_jobs", 2,
+                "requirements", Map.of("gpu", "A100", "min_vram_gb", 40, "region", region)));
+        String bigJob = api.submitJob(client, Map.of("type", "ai-inference", "max_price", "0.5",
+                "requirements", Map.of("region", region, "min_vram_gb", 80)));
+        String smallJob = api.submitJob(client, Map.of("type", "ai-inference", "max_price", "0.5",
+                "requirements", Map.of("region", region, "min_vram_gb", 40, "models", List.of("llama-3-8b"))));
+
+        // when
+        JsonNode refused = api.json(accept(client, offerId, bigJob, "0.2"), 409);
+        JsonNode trade = api.json(accept(client, offerId, smallJob, "0.2"), 201);
+
+        // then
+        assertThat(refused.get("error").get("code").asText()).isEqualTo("INVALID_STATE");
+        assertThat(refused.get("error").get("message").asText()).contains("min_vram_gb");
+        assertThat(trade.get("job_id").asText()).isEqualTo(smallJob);
+        assertThat(offer(offerId).get("jobs_left").asInt()).isEqualTo(1);
+    }
+
+    static Stream<Arguments> offersBeyondTheRegistration() {
+        return Stream.of(
+                Arguments.of("gpu", Map.of("gpu", "H100"), "requirements.gpu"),
+                Arguments.of("memory", Map.of("min_vram_gb", 81), "requirements.min_vram_gb"),
+                Arguments.of("models", Map.of("models", List.of("llama-3-8b", "sdxl")), "requirements.models"),
+                Arguments.of("region", Map.of("region", "elsewhere"), "requirements.region"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("offersBeyondTheRegistration")
+    void offerStatingMoreThanItsMinersRegistrationIsRefused(String what, Map<String, Object> stated,
+                                                             String field) {
+        JsonNode error = api.json(api.post(seller, "/v1/marketplace/offers", Map.of("job_type", "ai-inference",
+                "price", "0.2", "requirements", stated)), 400);
+
+        assertThat(error.get("error").get("code").asText()).isEqualTo("VALIDATION_FAILED");
+        assertThat(error.get("error").get("details").get("fields")).hasSize(1);
+        assertThat(error.get("error").get("details").get("fields").get(0).get("field").asText()).isEqualTo(field);
+    }
+
+    @Test
+    void offerStatingWhatItsMinerRegisteredIsPublished() {
+        String offerId = publishBody(seller, Map.of("job_type", "ai-inference", "price", "0.2",
+                "requirements", Map.of("gpu", "a100", "min_vram_gb", 80, "models", List.of("llama-3-8b"),
+                        "region", region)));
+
+        assertThat(offer(offerId).get("requirements").get("min_vram_gb").asInt()).isEqualTo(80);
     }
 
     @Test
@@ -339,7 +594,7 @@ class MarketplaceIT {
         for (int tryNumber = 1; ; tryNumber++) {
             long before = lastEventIndex();
             JsonNode market = api.json(api.get(client, "/v1/marketplace/stats"), 200);
-            StatsRecomputation expected = recompute(before);
+            MarketRecomputation expected = recompute(before);
             Map<String, JsonNode> miners = new HashMap<>();
             expected.miners().keySet().forEach(minerId -> miners.put(minerId,
                     api.json(api.get(client, "/v1/miners/" + minerId + "/stats"), 200)));
@@ -349,14 +604,15 @@ class MarketplaceIT {
             }
 
             // then
-            MarketStatsView recomputed = expected.market(Instant.now(), Duration.ofMinutes(10));
+            MarketRecomputation.Market recomputed = expected.market(Instant.now(), Duration.ofMinutes(10));
             assertThat(market.get("total_jobs").asLong()).isEqualTo(recomputed.totalJobs());
             assertThat(market.get("active_jobs").asLong()).isEqualTo(recomputed.activeJobs());
             assertThat(market.get("completed_jobs").asLong()).isEqualTo(recomputed.completedJobs()).isPositive();
             assertThat(market.get("failed_jobs").asLong()).isEqualTo(recomputed.failedJobs()).isPositive();
             assertThat(market.get("average_completion_time").decimalValue())
                     .isEqualByComparingTo(recomputed.averageCompletionTime());
-            assertThat(market.get("total_volume").asText()).isEqualTo(recomputed.totalVolume());
+            assertThat(new BigDecimal(market.get("total_volume").asText()))
+                    .isEqualByComparingTo(recomputed.totalVolume());
             assertThat(market.get("active_miners").asLong()).isEqualTo(recomputed.activeMiners());
             assertThat(market.get("open_offers").asLong()).isEqualTo(recomputed.openOffers());
             expected.miners().forEach((minerId, view) -> {
@@ -364,7 +620,8 @@ class MarketplaceIT {
                 assertThat(answered.get("reputation").decimalValue()).as(minerId)
                         .isEqualByComparingTo(view.reputation());
                 assertThat(answered.get("total_jobs").asLong()).as(minerId).isEqualTo(view.totalJobs());
-                assertThat(answered.get("total_earned").asText()).as(minerId).isEqualTo(view.totalEarned());
+                assertThat(new BigDecimal(answered.get("total_earned").asText())).as(minerId)
+                        .isEqualByComparingTo(view.totalEarned());
                 assertSameDecimal(answered.get("success_rate"), view.successRate(), minerId);
                 assertSameDecimal(answered.get("average_completion_time"), view.averageCompletionTime(), minerId);
                 assertThat(Instant.parse(answered.get("active_since").asText())).as(minerId)
@@ -382,12 +639,15 @@ class MarketplaceIT {
         return last == null ? 0 : last;
     }
 
-    private StatsRecomputation recompute(long upToIndex) throws IOException {
-        StatsRecomputation recomputation = new StatsRecomputation();
+    /** The recomputation audit-verify makes, fed straight from the event table. */
+    private MarketRecomputation recompute(long upToIndex) throws IOException {
+        MarketRecomputation recomputation = new MarketRecomputation();
+        ObjectMapper events = EventStoreConfiguration.eventObjectMapper()
+                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
         for (var row : dsl.resultQuery("select payload_type, payload, time_stamp from domain_event_entry"
                 + " where global_index <= ? order by global_index", upToIndex).fetch()) {
-            recomputation.accept(row.get(0, String.class), row.get(1, byte[].class),
-                    Instant.parse(row.get(2, String.class)));
+            recomputation.accept(StoredEvent.shortType(row.get(0, String.class)),
+                    events.readTree(row.get(1, byte[].class)), Instant.parse(row.get(2, String.class)));
         }
         return recomputation;
     }
@@ -431,6 +691,33 @@ class MarketplaceIT {
     private String submitAs(Key owner, String maxPrice) {
         return api.submitJob(owner, Map.of("type", "ai-inference", "max_price", maxPrice,
                 "requirements", Map.of("region", region)));
+    }
+
+    private EntityExchangeResult<byte[]> idempotentSubmit(String key, Map<String, Object> body) {
+        return api.http().post().uri("/v1/jobs")
+                .header("X-API-Key", client.secret())
+                .header("Idempotency-Key", key)
+                .contentType(MediaType.APPLICATION_JSON)
+                .bodyValue(body)
+                .exchange()
+                .expectBody()
+                .returnResult();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static JsonNode tree(EntityExchangeResult<byte[]> answer) {
+        try {
+            return new ObjectMapper().readTree(answer.getResponseBodyContent());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private ResponseSpec accept(Key buyer, String offerId, String jobId, String bid) {

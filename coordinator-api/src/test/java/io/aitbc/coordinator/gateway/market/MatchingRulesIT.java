@@ -55,11 +55,22 @@ class MatchingRulesIT {
                 "price", REGISTERED_PRICE)), 200);
     }
 
-    /** An offer of the row's miner: type, price, unit; {@code state} active, withdrawn or used_up. */
-    record Offer(String type, String price, String unit, String state) {
+    /**
+     * An offer of the row's miner: type, price, unit; {@code state} active, withdrawn or used_up;
+     * {@code stated} the requirements it states.
+     */
+    record Offer(String type, String price, String unit, String state, Map<String, Object> stated) {
+
+        Offer(String type, String price, String unit, String state) {
+            this(type, price, unit, state, Map.of());
+        }
 
         static Offer active(String type, String price) {
             return new Offer(type, price, "job", "active");
+        }
+
+        static Offer stating(String price, Map<String, Object> stated) {
+            return new Offer("ai-inference", price, "job", "active", stated);
         }
     }
 
@@ -107,7 +118,28 @@ class MatchingRulesIT {
                 row("models all present", null, Map.of("models", List.of("whisper", "llama-3-8b")), List.of(),
                         Expected.registration()),
                 row("a model missing", null, Map.of("models", List.of("whisper", "sdxl")), List.of(),
-                        Expected.NOTHING));
+                        Expected.NOTHING),
+                row("offer stating what the job requires sells it", "0.09",
+                        Map.of("gpu", "a100", "models", List.of("whisper")),
+                        List.of(Offer.stating("0.08", Map.of("gpu", "A100", "models", List.of("whisper")))),
+                        Expected.offer(0, "0.08", "job")),
+                row("offer stating nothing sells what the registration serves", "0.09",
+                        Map.of("gpu", "nvidia", "min_vram_gb", 40, "models", List.of("whisper")),
+                        List.of(Offer.active("ai-inference", "0.08")), Expected.offer(0, "0.08", "job")),
+                row("offer stating too little memory leaves the registration price", "0.15",
+                        Map.of("min_vram_gb", 40), List.of(Offer.stating("0.05", Map.of("min_vram_gb", 16))),
+                        Expected.registration()),
+                row("offer stating too little memory makes no job eligible below it", "0.09",
+                        Map.of("min_vram_gb", 40), List.of(Offer.stating("0.05", Map.of("min_vram_gb", 16))),
+                        Expected.NOTHING),
+                row("cheapest offer that meets the job sells it", "0.09", Map.of("min_vram_gb", 40), List.of(
+                        Offer.stating("0.05", Map.of("min_vram_gb", 16)), Offer.stating("0.08", Map.of())),
+                        Expected.offer(1, "0.08", "job")),
+                row("offer stating other models does not sell the job", "0.09", Map.of("models", List.of("whisper")),
+                        List.of(Offer.stating("0.05", Map.of("models", List.of("llama-3-8b")))), Expected.NOTHING),
+                row("offer's gpu narrower than the job's names leaves the registration price", "0.5",
+                        Map.of("gpu", "nvidia"), List.of(Offer.stating("0.05", Map.of("gpu", "A100"))),
+                        Expected.registration()));
     }
 
     private static Arguments row(String rule, String maxPrice, Map<String, Object> requirements, List<Offer> offers,
@@ -193,9 +225,12 @@ class MatchingRulesIT {
 
     private String publish(Offer offer) {
         int maxJobs = offer.state().equals("used_up") ? 1 : 5;
-        String offerId = api.json(api.post(miner, "/v1/marketplace/offers", Map.of("job_type", offer.type(),
-                "price", offer.price(), "unit_type", offer.unit(), "max_jobs", maxJobs, "duration", 600)), 201)
-                .get("offer_id").asText();
+        Map<String, Object> body = new HashMap<>(Map.of("job_type", offer.type(), "price", offer.price(),
+                "unit_type", offer.unit(), "max_jobs", maxJobs, "duration", 600));
+        if (!offer.stated().isEmpty()) {
+            body.put("requirements", offer.stated());
+        }
+        String offerId = api.json(api.post(miner, "/v1/marketplace/offers", body), 201).get("offer_id").asText();
         if (offer.state().equals("withdrawn")) {
             api.json(api.http().delete().uri("/v1/marketplace/offers/" + offerId)
                     .header("X-API-Key", miner.secret()).exchange(), 200);

@@ -9,6 +9,10 @@ import java.time.Instant;
  *
  * <p>{@code estimatedCompletion} is the coordinator's own deadline for the running attempt (the
  * end of the miner's lease), capped by the job's expiry; it is empty while the job waits.
+ *
+ * <p>A queued job that a client reserved through an offer shows the reservation: {@code minerId},
+ * {@code offerId}, {@code unitPrice} and {@code unitType} are its terms, and {@code reservedUntil}
+ * the time by which that miner must take it. Once the miner takes it they are the assignment's.
  */
 public record JobView(
         String jobId,
@@ -33,6 +37,7 @@ public record JobView(
         Instant canceledAt,
         Instant expiresAt,
         Instant leaseExpiresAt,
+        Instant reservedUntil,
         Instant estimatedCompletion,
         JobError error,
         String receiptId) {

@@ -1,14 +1,23 @@
 package io.aitbc.coordinator.query.dispatch;
 
+import io.aitbc.coordinator.job.api.JobRequirements;
+import io.aitbc.coordinator.query.dispatch.RequirementsRule.Required;
+import io.aitbc.coordinator.query.offer.OfferTerms;
+import org.jooq.CaseConditionStep;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.Record;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 import org.springframework.stereotype.Repository;
 
 import java.math.BigDecimal;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -43,40 +52,37 @@ public class DispatchRepository {
     }
 
     /**
-     * Locks the oldest claimable job this miner can run, skipping jobs other polls hold. Jobs
-     * reserved for this miner come first; jobs reserved for another miner are never offered.
+     * Locks the oldest claimable job this miner can run at its registration price, skipping jobs
+     * other polls hold. Jobs reserved for this miner come first; jobs reserved for another miner are
+     * never offered.
      */
     public Optional<ClaimableJob> lockNextClaimable(MinerProfile miner, List<String> acceptedTypes) {
-        return lockNextClaimable(miner, acceptedTypes, Map.of());
+        return lockNextClaimable(miner, acceptedTypes, List.of());
     }
 
     /**
-     * As {@link #lockNextClaimable(MinerProfile, List)}, where the miner asks {@code askByType} for the
-     * job types it has offers on sale for, and its registration price for every other type: an
-     * unreserved job qualifies when its {@code max_price} is absent or covers that ask.
+     * As {@link #lockNextClaimable(MinerProfile, List)}, where the miner also sells through
+     * {@code offers} (on sale, cheapest first). The miner's ask for a job is the price of the first of
+     * them of the job's type whose capacity meets the job's requirements, or its registration price
+     * when none does; an unreserved job qualifies when its {@code max_price} is absent or covers that
+     * ask, and the answer names that offer.
      */
     public Optional<ClaimableJob> lockNextClaimable(MinerProfile miner, List<String> acceptedTypes,
-                                                    Map<String, BigDecimal> askByType) {
+                                                    List<OfferTerms> offers) {
+        Capacity registered = Capacity.of(miner);
         Condition matches = JOB_QUEUE.CLAIMABLE.isTrue()
                 .and(JOB_QUEUE.RESERVED_MINER_ID.isNull().or(JOB_QUEUE.RESERVED_MINER_ID.eq(miner.minerId())))
-                .and(JOB_QUEUE.REQ_REGION.isNull().or(JOB_QUEUE.REQ_REGION.eq(miner.region())))
-                .and(JOB_QUEUE.REQ_MIN_VRAM_MB.isNull().or(JOB_QUEUE.REQ_MIN_VRAM_MB.le(miner.maxVramMb())))
-                .and(JOB_QUEUE.REQ_MODELS.isNull().or(DSL.condition("{0} <@ cast({1} as text[])",
-                        JOB_QUEUE.REQ_MODELS, DSL.val(miner.models().toArray(String[]::new),
-                                SQLDataType.VARCHAR.array()))))
-                .and(JOB_QUEUE.REQ_GPU.isNull().or(DSL.condition(
-                        "exists (select 1 from unnest(cast({0} as text[])) as gpu(name)"
-                                + " where gpu.name like '%' || lower({1}) || '%')",
-                        DSL.val(miner.gpuNames().toArray(String[]::new), SQLDataType.VARCHAR.array()),
-                        JOB_QUEUE.REQ_GPU)));
+                .and(RequirementsRule.meets(registered, Required.QUEUED_JOB));
         if (!acceptedTypes.isEmpty()) {
             matches = matches.and(JOB_QUEUE.TYPE.in(acceptedTypes));
         }
+        Map<OfferTerms, Condition> sellers = sellers(registered, offers);
         matches = matches.and(JOB_QUEUE.MAX_PRICE.isNull()
                 .or(JOB_QUEUE.RESERVED_MINER_ID.eq(miner.minerId()))
-                .or(priceCovered(miner, askByType)));
+                .or(priceCovered(miner, sellers)));
+        Field<String> soldThrough = soldThrough(sellers);
         return dsl.select(JOB_QUEUE.JOB_ID, JOB_QUEUE.TYPE, JOB_QUEUE.RESERVED_OFFER_ID, JOB_QUEUE.RESERVED_PRICE,
-                        JOB_QUEUE.RESERVED_UNIT_TYPE)
+                        JOB_QUEUE.RESERVED_UNIT_TYPE, soldThrough)
                 .from(JOB_QUEUE)
                 .where(matches)
                 .orderBy(JOB_QUEUE.RESERVED_MINER_ID.isNull().asc(), JOB_QUEUE.SUBMITTED_AT, JOB_QUEUE.JOB_ID)
@@ -84,17 +90,72 @@ public class DispatchRepository {
                 .forUpdate()
                 .skipLocked()
                 .fetchOptional()
-                .map(row -> new ClaimableJob(row.value1(), row.value2(), row.value3(), row.value4(), row.value5()));
+                .map(row -> new ClaimableJob(row.value1(), row.value2(), row.value3(), row.value4(), row.value5(),
+                        row.value3() == null ? row.value6() : null));
     }
 
-    private static Condition priceCovered(MinerProfile miner, Map<String, BigDecimal> askByType) {
-        Condition covered = DSL.falseCondition();
-        for (Map.Entry<String, BigDecimal> ask : askByType.entrySet()) {
-            covered = covered.or(JOB_QUEUE.TYPE.eq(ask.getKey()).and(JOB_QUEUE.MAX_PRICE.ge(ask.getValue())));
+    /**
+     * The fields of {@code required} that {@code capacity} does not meet, by their names on the wire
+     * ({@code gpu}, {@code min_vram_gb}, {@code models}, {@code region}); empty when it meets them all.
+     * The rule is the one matching applies.
+     */
+    public List<String> unmetRequirements(Capacity capacity, JobRequirements required) {
+        Map<String, Condition> checks = RequirementsRule.byField(capacity, Required.of(required));
+        Record answers = dsl.select(checks.values().stream().map(DSL::field).toList()).fetchSingle();
+        List<String> unmet = new ArrayList<>();
+        int index = 0;
+        for (String field : checks.keySet()) {
+            if (!Boolean.TRUE.equals(answers.get(index++, Boolean.class))) {
+                unmet.add(field);
+            }
         }
-        Condition otherTypes = askByType.isEmpty() ? DSL.noCondition() : JOB_QUEUE.TYPE.notIn(askByType.keySet());
+        return unmet;
+    }
+
+    /**
+     * Each offer with the condition under which it sells a queued job: the job's type is its type and
+     * its capacity meets the job's requirements. Of offers stating the same terms only the cheapest
+     * can ever sell, so the others are left out and the query stays as small as the distinct terms.
+     */
+    private static Map<OfferTerms, Condition> sellers(Capacity registered, List<OfferTerms> offers) {
+        Map<List<Object>, OfferTerms> distinct = new LinkedHashMap<>();
+        for (OfferTerms offer : offers) {
+            distinct.putIfAbsent(Arrays.asList(offer.jobType(), offer.requirements()), offer);
+        }
+        Map<OfferTerms, Condition> sellers = new LinkedHashMap<>();
+        for (OfferTerms offer : distinct.values()) {
+            sellers.put(offer, JOB_QUEUE.TYPE.eq(offer.jobType())
+                    .and(RequirementsRule.meets(registered.soldThrough(offer.requirements()), Required.QUEUED_JOB)));
+        }
+        return sellers;
+    }
+
+    /**
+     * The job's {@code max_price} covers the miner's ask: the price of an offer that sells it (the
+     * cheapest of them is the ask, so any will do), or the registration price when no offer sells it.
+     */
+    private static Condition priceCovered(MinerProfile miner, Map<OfferTerms, Condition> sellers) {
+        Condition covered = DSL.falseCondition();
+        Condition soldByAnOffer = DSL.falseCondition();
+        for (Map.Entry<OfferTerms, Condition> seller : sellers.entrySet()) {
+            covered = covered.or(seller.getValue().and(JOB_QUEUE.MAX_PRICE.ge(seller.getKey().price())));
+            soldByAnOffer = soldByAnOffer.or(seller.getValue());
+        }
         BigDecimal registered = miner.unitPrice() == null ? BigDecimal.ZERO : miner.unitPrice();
-        return covered.or(otherTypes.and(JOB_QUEUE.MAX_PRICE.ge(registered)));
+        return covered.or(DSL.not(soldByAnOffer).and(JOB_QUEUE.MAX_PRICE.ge(registered)));
+    }
+
+    /** The id of the cheapest offer that sells the job, or {@code NULL}. */
+    private static Field<String> soldThrough(Map<OfferTerms, Condition> sellers) {
+        if (sellers.isEmpty()) {
+            return DSL.inline(null, SQLDataType.VARCHAR);
+        }
+        CaseConditionStep<String> choice = null;
+        for (Map.Entry<OfferTerms, Condition> seller : sellers.entrySet()) {
+            Field<String> offerId = DSL.val(seller.getKey().offerId(), SQLDataType.VARCHAR);
+            choice = choice == null ? DSL.when(seller.getValue(), offerId) : choice.when(seller.getValue(), offerId);
+        }
+        return choice.else_(DSL.inline(null, SQLDataType.VARCHAR));
     }
 
     /** Locks one passed time limit that no other node is handling, skipping the given jobs. */

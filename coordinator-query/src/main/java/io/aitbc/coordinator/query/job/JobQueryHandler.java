@@ -131,6 +131,7 @@ class JobQueryHandler {
                 instant(row.getCanceledAt()),
                 expiresAt,
                 leaseExpiresAt,
+                instant(row.getReservedUntil()),
                 estimatedCompletion,
                 error,
                 row.getReceiptId());

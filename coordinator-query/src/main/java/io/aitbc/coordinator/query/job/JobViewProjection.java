@@ -8,6 +8,8 @@ import io.aitbc.coordinator.job.api.JobFailedEvent;
 import io.aitbc.coordinator.job.api.JobLeaseRenewedEvent;
 import io.aitbc.coordinator.job.api.JobProgressReportedEvent;
 import io.aitbc.coordinator.job.api.JobRequeuedEvent;
+import io.aitbc.coordinator.job.api.JobReservationLapsedEvent;
+import io.aitbc.coordinator.job.api.JobReservedEvent;
 import io.aitbc.coordinator.job.api.JobStatus;
 import io.aitbc.coordinator.job.api.JobSubmittedEvent;
 import io.aitbc.coordinator.query.infra.JsonText;
@@ -65,8 +67,27 @@ class JobViewProjection {
                 .set(JOB_VIEW.PROGRESS, 0)
                 .set(JOB_VIEW.STARTED_AT, utc(event.assignedAt()))
                 .set(JOB_VIEW.LEASE_EXPIRES_AT, utc(event.leaseExpiresAt()))
+                .setNull(JOB_VIEW.RESERVED_UNTIL)
                 .where(JOB_VIEW.JOB_ID.eq(event.jobId()))
                 .execute();
+    }
+
+    /** A queued job shows whom it is reserved for, through which offer and at what terms. */
+    @EventHandler
+    void on(JobReservedEvent event) {
+        dsl.update(JOB_VIEW)
+                .set(JOB_VIEW.MINER_ID, event.minerId())
+                .set(JOB_VIEW.OFFER_ID, event.offerId())
+                .set(JOB_VIEW.UNIT_PRICE, event.unitPrice())
+                .set(JOB_VIEW.UNIT_TYPE, event.unitType())
+                .set(JOB_VIEW.RESERVED_UNTIL, utc(event.reservedUntil()))
+                .where(JOB_VIEW.JOB_ID.eq(event.jobId()))
+                .execute();
+    }
+
+    @EventHandler
+    void on(JobReservationLapsedEvent event) {
+        clearReservation(event.jobId());
     }
 
     @EventHandler
@@ -132,6 +153,9 @@ class JobViewProjection {
 
     @EventHandler
     void on(JobExpiredEvent event) {
+        if (event.previousStatus() == JobStatus.QUEUED) {
+            clearReservation(event.jobId());
+        }
         dsl.update(JOB_VIEW)
                 .set(JOB_VIEW.STATUS, JobStatus.EXPIRED.wireName())
                 .set(JOB_VIEW.COMPLETED_AT, utc(event.expiredAt()))
@@ -144,11 +168,26 @@ class JobViewProjection {
 
     @EventHandler
     void on(JobCanceledEvent event) {
+        if (event.previousStatus() == JobStatus.QUEUED) {
+            clearReservation(event.jobId());
+        }
         dsl.update(JOB_VIEW)
                 .set(JOB_VIEW.STATUS, JobStatus.CANCELED.wireName())
                 .set(JOB_VIEW.CANCELED_AT, utc(event.canceledAt()))
                 .setNull(JOB_VIEW.LEASE_EXPIRES_AT)
                 .where(JOB_VIEW.JOB_ID.eq(event.jobId()))
+                .execute();
+    }
+
+    /** A reservation that ended without the job running leaves the view; the job's history keeps it. */
+    private void clearReservation(String jobId) {
+        dsl.update(JOB_VIEW)
+                .setNull(JOB_VIEW.MINER_ID)
+                .setNull(JOB_VIEW.OFFER_ID)
+                .setNull(JOB_VIEW.UNIT_PRICE)
+                .setNull(JOB_VIEW.UNIT_TYPE)
+                .setNull(JOB_VIEW.RESERVED_UNTIL)
+                .where(JOB_VIEW.JOB_ID.eq(jobId))
                 .execute();
     }
 

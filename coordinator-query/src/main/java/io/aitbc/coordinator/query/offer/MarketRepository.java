@@ -1,14 +1,15 @@
 package io.aitbc.coordinator.query.offer;
 
+import io.aitbc.coordinator.job.api.JobRequirements;
 import io.aitbc.coordinator.offer.api.OfferStatus;
+import io.aitbc.coordinator.query.infra.JsonText;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
 import org.springframework.stereotype.Repository;
 
 import java.time.Instant;
 import java.util.Collection;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.List;
 import java.util.Optional;
 
 import static io.aitbc.coordinator.query.infra.Times.instant;
@@ -31,21 +32,20 @@ public class MarketRepository {
     }
 
     /**
-     * The miner's cheapest offer on sale now for each job type; ties go to the older offer, so
-     * one offer is used up before the next.
+     * The miner's offers on sale now, cheapest first; ties go to the older offer, so one offer is used
+     * up before the next.
      */
-    public Map<String, OfferTerms> cheapestOffersOf(String minerId, Instant now) {
-        Map<String, OfferTerms> cheapest = new LinkedHashMap<>();
-        dsl.select(OFFER_VIEW.OFFER_ID, OFFER_VIEW.JOB_TYPE, OFFER_VIEW.PRICE, OFFER_VIEW.UNIT_TYPE)
+    public List<OfferTerms> offersOnSale(String minerId, Instant now) {
+        return dsl.select(OFFER_VIEW.OFFER_ID, OFFER_VIEW.JOB_TYPE, OFFER_VIEW.PRICE, OFFER_VIEW.UNIT_TYPE,
+                        OFFER_VIEW.REQUIREMENTS)
                 .from(OFFER_VIEW)
                 .where(OFFER_VIEW.MINER_ID.eq(minerId))
                 .and(OFFER_VIEW.STATUS.eq(OfferStatus.ACTIVE.wireName()))
                 .and(OFFER_VIEW.EXPIRES_AT.gt(utc(now)))
                 .and(OFFER_VIEW.JOBS_LEFT.gt(0))
                 .orderBy(OFFER_VIEW.PRICE, OFFER_VIEW.CREATED_AT, OFFER_VIEW.OFFER_ID)
-                .forEach(row -> cheapest.putIfAbsent(row.value2(),
-                        new OfferTerms(row.value1(), row.value2(), row.value3(), row.value4())));
-        return cheapest;
+                .fetch(row -> new OfferTerms(row.value1(), row.value2(), row.value3(), row.value4(),
+                        JsonText.read(row.value5(), JobRequirements.class)));
     }
 
     /**
@@ -59,6 +59,21 @@ public class MarketRepository {
                 .forUpdate()
                 .fetchOptional()
                 .isPresent();
+    }
+
+    /**
+     * Locks a job's queue row unless another transaction holds it; false only when one does. A job
+     * no longer queued has no row, and nothing to lock: true.
+     */
+    public boolean lockQueuedJobUnlessBusy(String jobId) {
+        boolean locked = dsl.select(JOB_QUEUE.JOB_ID)
+                .from(JOB_QUEUE)
+                .where(JOB_QUEUE.JOB_ID.eq(jobId))
+                .forUpdate()
+                .skipLocked()
+                .fetchOptional()
+                .isPresent();
+        return locked || !dsl.fetchExists(JOB_QUEUE, JOB_QUEUE.JOB_ID.eq(jobId));
     }
 
     /** Locks one passed marketplace time limit that no other node is handling, skipping the given ones. */

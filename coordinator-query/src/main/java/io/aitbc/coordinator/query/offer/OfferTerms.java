@@ -1,7 +1,14 @@
 package io.aitbc.coordinator.query.offer;
 
+import io.aitbc.coordinator.job.api.JobRequirements;
+
 import java.math.BigDecimal;
 
-/** The terms of a miner's cheapest offer on sale for one job type, as matching uses them. */
-public record OfferTerms(String offerId, String jobType, BigDecimal price, String unitType) {
+/**
+ * The terms of one of a miner's offers on sale, as matching uses them.
+ *
+ * @param requirements what the offer states it provides, or {@code null} when it states nothing
+ */
+public record OfferTerms(String offerId, String jobType, BigDecimal price, String unitType,
+                         JobRequirements requirements) {
 }
