@@ -50,7 +50,8 @@ import java.util.regex.Pattern;
  * error or not, is stored with the claim. A retry with the same method, path and body then gets the
  * first answer again (status and body, marked {@code Idempotent-Replayed: true}); with anything else
  * 422 {@code IDEMPOTENCY_KEY_REUSED}; while the first is still running, 409
- * {@code IDEMPOTENCY_CONFLICT}. Records live 24 hours.
+ * {@code IDEMPOTENCY_CONFLICT}. Records live 24 hours. A 5xx answer (a timeout, say) is not kept:
+ * it does not tell whether the work took effect, so the key is freed and a retry runs again.
  *
  * <p>Polls and heartbeats are left out: replaying their first answer would hand a miner a stale
  * assignment or leave its leases unrenewed, and running them twice harms nothing.
@@ -238,6 +239,12 @@ class IdempotencyFilter implements WebFilter {
             int status = getStatusCode() == null ? 200 : getStatusCode().value();
             MediaType type = getHeaders().getContentType();
             return backend.blocking(context, () -> {
+                        if (status >= 500) {
+                            // a timeout or a failure does not say whether the work took effect: the key is
+                            // freed, so a retry runs again (a submission then finds the job it made)
+                            store.release(context.caller().principal(), key);
+                            return Boolean.TRUE;
+                        }
                         byte[] kept = hidesSecret ? withoutSecret(bytes) : bytes;
                         store.complete(context.caller().principal(), key, status,
                                 type == null ? null : type.toString(), kept);

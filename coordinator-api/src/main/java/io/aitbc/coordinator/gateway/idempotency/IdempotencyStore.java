@@ -103,6 +103,15 @@ class IdempotencyStore {
                 .execute();
     }
 
+    /** Frees a key whose request ended without an answer worth repeating; only while it is in flight. */
+    void release(String principal, String key) {
+        dsl.deleteFrom(IDEMPOTENCY_RECORD)
+                .where(IDEMPOTENCY_RECORD.PRINCIPAL.eq(principal))
+                .and(IDEMPOTENCY_RECORD.IDEMPOTENCY_KEY.eq(key))
+                .and(IDEMPOTENCY_RECORD.STATE.eq(IN_FLIGHT))
+                .execute();
+    }
+
     int deleteExpired() {
         return dsl.deleteFrom(IDEMPOTENCY_RECORD)
                 .where(IDEMPOTENCY_RECORD.EXPIRES_AT.le(now()))

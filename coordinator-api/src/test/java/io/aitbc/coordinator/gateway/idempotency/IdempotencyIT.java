@@ -16,6 +16,8 @@ import org.springframework.test.context.ActiveProfiles;
 import org.springframework.test.web.reactive.server.EntityExchangeResult;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Map;
@@ -151,6 +153,24 @@ class IdempotencyIT {
         assertThat(first.getStatus().value()).isEqualTo(409);
         assertThat(again.getStatus().value()).isEqualTo(409);
         assertThat(again.getResponseBodyContent()).isEqualTo(first.getResponseBodyContent());
+    }
+
+    @Test
+    void releasedKeyRunsAgainButACompletedOneIsNeverReleased() {
+        IdempotencyStore store = new IdempotencyStore(dsl, Clock.systemUTC());
+        String key = UUID.randomUUID().toString();
+        String principal = client.principal();
+        assertThat(store.claim(principal, key, "hash", Duration.ofSeconds(30), Duration.ofHours(1)))
+                .isInstanceOf(IdempotencyStore.Claimed.class);
+
+        store.release(principal, key);
+
+        assertThat(store.claim(principal, key, "hash", Duration.ofSeconds(30), Duration.ofHours(1)))
+                .isInstanceOf(IdempotencyStore.Claimed.class);
+        store.complete(principal, key, 201, "application/json", "{}".getBytes(StandardCharsets.UTF_8));
+        store.release(principal, key);
+        assertThat(store.claim(principal, key, "hash", Duration.ofSeconds(30), Duration.ofHours(1)))
+                .isInstanceOf(IdempotencyStore.Replay.class);
     }
 
     @Test
