@@ -27,7 +27,10 @@ final class CheckpointPublisher implements SmartLifecycle {
     private final SigningKeys keys;
     private final ReceiptProperties properties;
     private final Clock clock;
-    private ScheduledExecutorService scheduler;
+    // one checkpoint signed at a time; a lock of its own, so stopping never waits on a publish that
+    // waits on the database
+    private final Object publishing = new Object();
+    private volatile ScheduledExecutorService scheduler;
     private volatile boolean paused;
 
     CheckpointPublisher(ReceiptLog log, SigningKeys keys, ReceiptProperties properties, Clock clock) {
@@ -41,7 +44,13 @@ final class CheckpointPublisher implements SmartLifecycle {
      * The checkpoint of the log as it stands now, signing one when the newest stored checkpoint is
      * older than the log.
      */
-    synchronized ReceiptLog.StoredCheckpoint publish() {
+    ReceiptLog.StoredCheckpoint publish() {
+        synchronized (publishing) {
+            return publishNow();
+        }
+    }
+
+    private ReceiptLog.StoredCheckpoint publishNow() {
         long size = log.size();
         ReceiptLog.StoredCheckpoint latest = log.latestCheckpoint().orElse(null);
         if (latest != null && latest.treeSize() >= size) {
@@ -88,7 +97,7 @@ final class CheckpointPublisher implements SmartLifecycle {
     }
 
     @Override
-    public synchronized boolean isRunning() {
+    public boolean isRunning() {
         return scheduler != null;
     }
 
