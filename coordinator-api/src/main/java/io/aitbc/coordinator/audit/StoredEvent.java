@@ -1,5 +1,6 @@
 package io.aitbc.coordinator.audit;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -59,7 +60,7 @@ public record StoredEvent(
 
     private static JsonNode tree(byte[] json) {
         try {
-            return Json.MAPPER.readTree(json);
+            return Json.TREES.readTree(json);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -72,6 +73,10 @@ public record StoredEvent(
     private static final class Json {
 
         static final ObjectMapper MAPPER = EventStoreConfiguration.eventObjectMapper();
+        /** Numbers as stored: an exact price read through a double would lose digits and gain an exponent. */
+        static final ObjectMapper TREES = EventStoreConfiguration.eventObjectMapper()
+                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                .setNodeFactory(JsonNodeFactory.withExactBigDecimals(true));
         private static final Map<String, Class<?>> CLASSES = new ConcurrentHashMap<>();
 
         static Class<?> eventClass(String payloadType) {

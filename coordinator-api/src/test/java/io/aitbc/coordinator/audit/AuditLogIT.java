@@ -1,6 +1,8 @@
 package io.aitbc.coordinator.audit;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.aitbc.coordinator.projection.ProjectionRebuilder;
 import io.aitbc.coordinator.testsupport.CoordinatorTestClient;
 import io.aitbc.coordinator.testsupport.CoordinatorTestClient.Key;
@@ -22,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -29,6 +32,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ActiveProfiles("test")
 class AuditLogIT {
 
+    private static final ObjectMapper EXACT = new ObjectMapper()
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
     private static final List<String> PROJECTIONS =
             List.of("job-dispatch", "job-views", "market-offers", "market-stats", "miner-views");
 
@@ -97,6 +102,28 @@ class AuditLogIT {
     }
 
     @Test
+    void auditLogShowsExactPricesAsStored() throws Exception {
+        Key exactMiner = api.createKey("miner");
+        String exactRegion = "exact-" + UUID.randomUUID();
+        api.registerMiner(exactMiner, "0.123456789012345678", exactRegion);
+        String jobId = api.submitJob(client, Map.of("type", "ai-inference", "requirements",
+                Map.of("region", exactRegion)));
+        api.poll(exactMiner, 5);
+        api.json(api.post(exactMiner, "/v1/miners/" + jobId + "/result", Map.of(
+                "result", Map.of("text", "ok"), "metrics", Map.of("units", 10, "unit_type", "tokens"))), 200);
+
+        String body = api.get(auditor, "/v1/audit/events?aggregate_id=" + jobId + "&type=job.completed")
+                .expectStatus().isOk().expectBody(String.class).returnResult().getResponseBody();
+        JsonNode events = EXACT.readTree(body).get("events");
+
+        // 18 significant digits: a double keeps about 16
+        assertThat(events.get(0).get("data").get("price").decimalValue())
+                .isEqualByComparingTo("1.23456789012345678");
+        assertThat(events.get(0).get("data").get("unit_price").decimalValue())
+                .isEqualByComparingTo("0.123456789012345678");
+    }
+
+    @Test
     void auditLogRefusesClientsAndMiners() {
         api.get(client, "/v1/audit/events").expectStatus().isForbidden();
         api.get(miner, "/v1/audit/events").expectStatus().isForbidden();
@@ -126,9 +153,12 @@ class AuditLogIT {
                 .returnResult(JsonNode.class)
                 .getResponseBody();
 
+        // other tests' time limits may append events meanwhile: the stream is every job's
+        AtomicReference<String> submitted = new AtomicReference<>();
         StepVerifier.create(stream)
                 .assertNext(event -> assertThat(event.get("position").asLong()).isEqualTo(after))
-                .then(() -> api.submitJob(client, unmatched()))
+                .then(() -> submitted.set(api.submitJob(client, unmatched())))
+                .thenConsumeWhile(event -> !event.get("aggregate_id").asText().equals(submitted.get()))
                 .assertNext(event -> assertThat(event.get("type").asText()).isEqualTo("JobSubmitted"))
                 .thenCancel()
                 .verify(Duration.ofSeconds(20));
@@ -200,13 +230,15 @@ class AuditLogIT {
         String reserved = api.poll(miner, 5).get("job_id").asText();
         api.json(api.post(miner, "/v1/miners/" + reserved + "/result", Map.of(
                 "result", Map.of("text", "ok"), "metrics", Map.of("units", 1, "unit_type", "job"))), 200);
-        api.poll(miner, 5);
+        String running = api.poll(miner, 5).get("job_id").asText();
         String withdrawn = api.json(api.post(miner, "/v1/marketplace/offers", Map.of(
                 "job_type", "ai-inference", "price", "0.50")), 201).get("offer_id").asText();
         api.http().delete().uri("/v1/marketplace/offers/" + withdrawn).header("X-API-Key", miner.secret())
                 .exchange().expectStatus().isOk();
-        // the miner's last sign of life is a lease renewal, whose time is the event's own
+        // the miner's last sign of life is a lease renewal, whose time is the event's own; the client's
+        // cancel then ends the job without a lease left to lapse during other tests
         api.json(api.post(miner, "/v1/miners/heartbeat", Map.of("inflight", 1)), 200);
+        api.json(api.post(client, "/v1/jobs/" + running + "/cancel", Map.of()), 200);
     }
 
     private Map<String, String> contentHashes() {
