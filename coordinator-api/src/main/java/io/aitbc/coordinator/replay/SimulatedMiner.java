@@ -203,18 +203,18 @@ final class SimulatedMiner {
     private void run(JsonNode job) {
         long handedOut = System.nanoTime();
         String jobId = job.path("job_id").asText();
-        String unitPrice = job.path("price").asText(null);
-        String offerId = job.path("offer_id").asText(null);
-        ledger.handedOut(new ReplayLedger.Handout(jobId, minerId, job.path("attempt").asInt(0), unitPrice, offerId,
-                handedOut, Instant.now()));
-        checkPrice(jobId, unitPrice, offerId);
-        adjustHeartbeat(job.path("lease_expires_at").asText(null));
-        int contextTokens = job.path("payload").path("context_tokens").asInt(0);
-        int generatedTokens = job.path("payload").path("generated_tokens").asInt(0);
-        Duration gpuTime = gpu.runTime(contextTokens, generatedTokens);
-
+        // held from the moment it arrived, so a heartbeat in between lists it
         inflight.add(jobId);
         try {
+            String unitPrice = job.path("price").asText(null);
+            String offerId = job.path("offer_id").asText(null);
+            ledger.handedOut(new ReplayLedger.Handout(jobId, minerId, job.path("attempt").asInt(0), unitPrice,
+                    offerId, handedOut, Instant.now()));
+            checkPrice(jobId, unitPrice, offerId);
+            adjustHeartbeat(job.path("lease_expires_at").asText(null));
+            int contextTokens = job.path("payload").path("context_tokens").asInt(0);
+            int generatedTokens = job.path("payload").path("generated_tokens").asInt(0);
+            Duration gpuTime = gpu.runTime(contextTokens, generatedTokens);
             pause(Pacing.scale(gpuTime, speed));
             report(jobId, contextTokens, generatedTokens, gpuTime, unitPrice);
         } finally {

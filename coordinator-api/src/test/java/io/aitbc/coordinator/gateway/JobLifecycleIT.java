@@ -10,6 +10,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.ActiveProfiles;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -141,6 +142,10 @@ class JobLifecycleIT {
         api.poll(miner, 5);
         String lost = api.submitJob(client, job(Map.of()));
         api.poll(miner, 5);
+        // a job handed out moments ago is kept: its poll's answer may still be on the way
+        JsonNode early = api.json(api.post(miner, "/v1/miners/heartbeat", Map.of("inflight", List.of(held))), 200);
+        assertThat(early.get("released_jobs")).isEmpty();
+        sleep(Duration.ofMillis(3_500));
 
         // when
         JsonNode beat = api.json(api.post(miner, "/v1/miners/heartbeat", Map.of("inflight", List.of(held))), 200);
@@ -154,5 +159,13 @@ class JobLifecycleIT {
         // a count, as before, renews every running job
         assertThat(api.json(api.post(miner, "/v1/miners/heartbeat", Map.of("inflight", 2)), 200)
                 .get("leases_renewed").asInt()).isEqualTo(2);
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
