@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
 @Component
 public class Backend {
 
-    private static final int CONFLICT_RETRIES = 8;
+    private static final int CONFLICT_RETRIES = 4;
 
     private final CommandGateway commandGateway;
     private final QueryGateway queryGateway;
@@ -69,7 +69,7 @@ public class Backend {
 
     private static Retry conflicts() {
         return Retry.backoff(CONFLICT_RETRIES, Duration.ofMillis(5))
-                .maxBackoff(Duration.ofMillis(200))
+                .maxBackoff(Duration.ofMillis(100))
                 .filter(failure -> ErrorResponses.rootCause(failure) instanceof ConcurrencyException)
                 .onRetryExhaustedThrow((spec, signal) -> signal.failure());
     }
