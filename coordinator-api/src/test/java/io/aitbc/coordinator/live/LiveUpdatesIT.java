@@ -18,6 +18,8 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.LoopResources;
 import reactor.test.StepVerifier;
 
 import javax.sql.DataSource;
@@ -50,6 +52,10 @@ class LiveUpdatesIT {
 
     private static final int UPDATES = 100_000;
     private static final ObjectMapper JSON = new ObjectMapper();
+    // event loops of its own: a test context closing elsewhere in this JVM disposes Reactor Netty's
+    // global ones, and a client started on them right then never connects
+    private static final HttpClient WEB_SOCKET_CLIENT =
+            HttpClient.create().runOn(LoopResources.create("live-it-ws", 1, true));
 
     @LocalServerPort
     int port;
@@ -152,7 +158,7 @@ class LiveUpdatesIT {
     private Disposable connect(Key key, Long after, String subscription, Sinks.Many<JsonNode> into) {
         URI uri = URI.create("ws://127.0.0.1:" + port + "/ws?api_key=" + key.secret()
                 + (after == null ? "" : "&after=" + after));
-        return new ReactorNettyWebSocketClient()
+        return new ReactorNettyWebSocketClient(WEB_SOCKET_CLIENT)
                 .execute(uri, session -> session.send(Mono.just(session.textMessage(subscription)))
                         .thenMany(session.receive().map(WebSocketMessage::getPayloadAsText))
                         .doOnNext(text -> into.tryEmitNext(read(text)))
@@ -184,7 +190,7 @@ class LiveUpdatesIT {
 
         FastReader(String jobId, Key key) {
             URI uri = URI.create("ws://127.0.0.1:" + port + "/ws?api_key=" + key.secret());
-            connection = new ReactorNettyWebSocketClient()
+            connection = new ReactorNettyWebSocketClient(WEB_SOCKET_CLIENT)
                     .execute(uri, session -> session.send(Mono.just(session.textMessage(
                                     "{\"action\":\"subscribe\",\"job_id\":\"" + jobId + "\"}")))
                             .thenMany(session.receive().map(WebSocketMessage::getPayloadAsText))
