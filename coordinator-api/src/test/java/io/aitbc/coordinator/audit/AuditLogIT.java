@@ -223,7 +223,8 @@ class AuditLogIT {
         String offerId = api.json(api.post(miner, "/v1/marketplace/offers", Map.of(
                 "job_type", "ai-inference", "price", "0.25", "max_jobs", 3)), 201).get("offer_id").asText();
         for (int i = 0; i < 2; i++) {
-            String jobId = api.submitJob(client, Map.of("type", "ai-inference", "requirements", Map.of("region", region)));
+            String jobId = api.submitJob(client,
+                    Map.of("type", "ai-inference", "requirements", Map.of("region", region)));
             api.json(api.post(client, "/v1/marketplace/offers/" + offerId + "/accept",
                     Map.of("job_id", jobId, "bid_price", "0.30")), 201);
         }
