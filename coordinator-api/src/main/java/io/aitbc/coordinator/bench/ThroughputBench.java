@@ -50,18 +50,35 @@ final class ThroughputBench {
      * given time. The jobs name a region no miner serves and expire after five minutes.
      */
     Outcome submissions(int concurrency, int seconds) throws InterruptedException {
+        AtomicLong next = new AtomicLong();
+        return closedLoop("bench-submit-", concurrency, seconds, 201, () -> {
+            String key = clientKeys.get((int) (next.getAndIncrement() % clientKeys.size()));
+            return client.submitJob(key, "bench-idle-" + run, 300).status();
+        });
+    }
+
+    /**
+     * The floor under every figure of (a): {@code GET /v1/health}, which costs the coordinator one HTTP
+     * exchange, one hop to a worker thread and one {@code SELECT 1}, from the same client in the same
+     * closed loop. No call that writes can be faster than this on the same machine.
+     */
+    Outcome healthChecks(int concurrency, int seconds) throws InterruptedException {
+        return closedLoop("bench-health-", concurrency, seconds, 200,
+                () -> client.get("/v1/health", clientKeys.get(0)).status());
+    }
+
+    private Outcome closedLoop(String name, int concurrency, int seconds, int expected, Call call)
+            throws InterruptedException {
         AtomicLong done = new AtomicLong();
         AtomicLong refused = new AtomicLong();
         AtomicLong failed = new AtomicLong();
-        AtomicLong next = new AtomicLong();
         long start = System.nanoTime();
         long end = start + TimeUnit.SECONDS.toNanos(seconds);
         List<Thread> workers = new ArrayList<>();
         for (int i = 0; i < concurrency; i++) {
-            workers.add(start("bench-submit-" + i, () -> {
+            workers.add(start(name + i, () -> {
                 while (System.nanoTime() < end) {
-                    String key = clientKeys.get((int) (next.getAndIncrement() % clientKeys.size()));
-                    count(() -> client.submitJob(key, "bench-idle-" + run, 300).status(), 201, done, refused, failed);
+                    count(call, expected, done, refused, failed);
                 }
             }));
         }
