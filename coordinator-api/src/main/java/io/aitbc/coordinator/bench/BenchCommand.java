@@ -79,7 +79,7 @@ public final class BenchCommand {
             client.registerMiner(minerKey, "bench-" + run);
             minerKeys.add(minerKey);
         }
-        if (options.runs('a') || options.runs('b')) {
+        if (options.runs('a') || options.runs('b') || options.runs('c')) {
             onTheCoordinator(client, clientKeys, minerKeys, run);
         }
         if (options.runs('d') && options.rebuildEvents() > 0) {
@@ -120,13 +120,9 @@ public final class BenchCommand {
                     outcomeNote("lifecycles", lifecycles);
                     memory(client, "after (b)");
                 }
-                if (!options.runs('a')) {
-                    return;
-                }
-
                 double best = 0;
                 double pgbench32 = Double.NaN;
-                for (int concurrency : CONCURRENCY) {
+                for (int concurrency : options.runs('a') ? CONCURRENCY : new int[0]) {
                     progress("(a) submissions at concurrency %d for %d s", concurrency, options.seconds());
                     CpuMeter.Sample before = cpu.sample();
                     var submissions = throughput.submissions(concurrency, options.seconds());
@@ -145,18 +141,20 @@ public final class BenchCommand {
                     outcomeNote("submissions c=" + concurrency, submissions);
                     best = Math.max(best, submissions.perSecond());
                 }
-                progress("(a) GET /v1/health at concurrency 32 for %d s", options.seconds());
-                var health = throughput.healthChecks(32, options.seconds());
-                report.add("health_c32", "(a) GET /v1/health/s, c=32 (the floor)", health.perSecond(), "1/s",
-                        pgbench32, "pgbench insert tps, c=32", null);
-                outcomeNote("health checks c=32", health);
-                memory(client, "after (a)");
+                if (options.runs('a')) {
+                    progress("(a) GET /v1/health at concurrency 32 for %d s", options.seconds());
+                    var health = throughput.healthChecks(32, options.seconds());
+                    report.add("health_c32", "(a) GET /v1/health/s, c=32 (the floor)", health.perSecond(), "1/s",
+                            pgbench32, "pgbench insert tps, c=32", null);
+                    outcomeNote("health checks c=32", health);
+                    memory(client, "after (a)");
+                }
 
                 if (!options.runs('c')) {
                     return;
                 }
-                double rate = best / 2;
-                progress("(c) latency at %.0f submissions/s (half the best) for %d s", rate, options.seconds());
+                double rate = options.latencyRate() > 0 ? options.latencyRate() : best / 2;
+                progress("(c) latency at %.0f submissions/s for %d s", rate, options.seconds());
                 var latency = new LatencyBench(client, clientKeys, options.apiKey(), run)
                         .measure(rate, options.seconds());
                 latencyFigures(latency);

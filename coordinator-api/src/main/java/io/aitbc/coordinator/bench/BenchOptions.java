@@ -15,13 +15,14 @@ import java.util.Map;
  * @param rebuildEvents how many events the rebuild measurement generates in a scratch database
  * @param pgbench       the pgbench executable
  * @param phases        which measurements to take: letters of {@code abcd}; memory (e) follows each
+ * @param latencyRate   submissions per second of the latency measurement (c); 0 for half the best of (a)
  */
 record BenchOptions(URI url, String apiKey, String pgUrl, String pgUser, int seconds, long pid, int rebuildEvents,
-                    String pgbench, String phases) {
+                    String pgbench, String phases, int latencyRate) {
 
     static final String USAGE = "usage: java -jar coordinator-api.jar bench --url URL --api-key ADMIN_KEY"
             + " --pg-url JDBC_URL [--pg-user U] [--seconds N] [--pid PID] [--rebuild-events N]"
-            + " [--pgbench PATH] [--phases abcd]";
+            + " [--pgbench PATH] [--phases abcd] [--latency-rate N]";
 
     /** The admin key may come from the environment instead, so it stays out of the process list. */
     static final String API_KEY_VARIABLE = "COORDINATOR_ADMIN_KEY";
@@ -67,20 +68,22 @@ record BenchOptions(URI url, String apiKey, String pgUrl, String pgUser, int sec
                 whole("--pid", values.getOrDefault("--pid", "0"), 0, Long.MAX_VALUE),
                 (int) whole("--rebuild-events", values.getOrDefault("--rebuild-events", "1000000"), 0, 100_000_000),
                 values.getOrDefault("--pgbench", "/usr/bin/pgbench"),
-                phases(values.getOrDefault("--phases", "abcd")));
+                phases(values.getOrDefault("--phases", "abcd"), values.containsKey("--latency-rate")),
+                (int) whole("--latency-rate", values.getOrDefault("--latency-rate", "0"), 0, 100_000));
     }
 
     boolean runs(char phase) {
         return phases.indexOf(phase) >= 0;
     }
 
-    private static String phases(String value) {
+    private static String phases(String value, boolean latencyRateGiven) {
         if (!value.matches("[abcd]+")) {
             throw new UsageException("--phases takes letters of abcd, e.g. --phases ab");
         }
-        // the latency rate is half the best submission rate, so (c) needs (a)
-        if (value.contains("c") && !value.contains("a")) {
-            throw new UsageException("--phases c needs a: the latency runs at half the best submission rate");
+        // unless told, the latency rate is half the best submission rate, so (c) needs (a)
+        if (value.contains("c") && !value.contains("a") && !latencyRateGiven) {
+            throw new UsageException("--phases c needs a or --latency-rate: by default the latency runs at half"
+                    + " the best submission rate");
         }
         return value;
     }
