@@ -39,6 +39,10 @@ import java.util.function.Predicate;
  * or passed over for good (it rolled back). That takes as long as the slowest transaction in flight,
  * usually milliseconds.
  *
+ * <p>Events committed on this node wake the loop at once ({@link #wake}), so a live reader hears of them
+ * within milliseconds; events written by other nodes are found by polling every
+ * {@code coordinator.live.poll-interval}.
+ *
  * <p><strong>Limitation:</strong> a gap that stays open longer than {@code coordinator.live.gap-wait}
  * (a transaction running that long anywhere on the server) is passed over with a warning, so that
  * live readers are not held back for good; an event that commits after that is in the audit log but
@@ -57,6 +61,7 @@ public class EventTailer implements SmartLifecycle {
     private final TreeMap<Long, Gap> gaps = new TreeMap<>();
     private volatile long head = -1;
     private volatile boolean running;
+    private volatile boolean woken;
     private long readUpTo;
     private Thread thread;
 
@@ -179,7 +184,7 @@ public class EventTailer implements SmartLifecycle {
             try {
                 int read = poll();
                 if (read < properties.batchSize()) {
-                    sleep(properties.pollInterval().toMillis());
+                    awaitWakeOrPollInterval();
                 }
             } catch (RuntimeException e) {
                 if (running) {
@@ -188,6 +193,25 @@ public class EventTailer implements SmartLifecycle {
                 }
             }
         }
+    }
+
+    /** Events were committed on this node: read them now rather than at the next poll. */
+    public void wake() {
+        woken = true;
+        Thread loop = thread;
+        if (loop != null) {
+            LockSupport.unpark(loop);
+        }
+    }
+
+    private void awaitWakeOrPollInterval() {
+        long deadline = System.nanoTime() + properties.pollInterval().toNanos();
+        long left;
+        while (!woken && running && (left = deadline - System.nanoTime()) > 0) {
+            LockSupport.parkNanos(this, left);
+        }
+        // cleared before the read, so a commit during the read brings another one
+        woken = false;
     }
 
     private int poll() {
