@@ -95,6 +95,18 @@ public class DispatchRepository {
     }
 
     /**
+     * The miners that claimable jobs are reserved for. Only such a miner can take its reserved job, so
+     * a poll of another miner that found nothing must not be the last one to look.
+     */
+    public List<String> minersWithReservedClaimableJobs() {
+        return dsl.selectDistinct(JOB_QUEUE.RESERVED_MINER_ID)
+                .from(JOB_QUEUE)
+                .where(JOB_QUEUE.CLAIMABLE.isTrue())
+                .and(JOB_QUEUE.RESERVED_MINER_ID.isNotNull())
+                .fetch(JOB_QUEUE.RESERVED_MINER_ID);
+    }
+
+    /**
      * The fields of {@code required} that {@code capacity} does not meet, by their names on the wire
      * ({@code gpu}, {@code min_vram_gb}, {@code models}, {@code region}); empty when it meets them all.
      * The rule is the one matching applies.
