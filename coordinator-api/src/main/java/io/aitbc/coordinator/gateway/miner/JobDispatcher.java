@@ -22,11 +22,11 @@ import org.axonframework.queryhandling.QueryGateway;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
+import org.springframework.dao.DataAccessException;
 import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.Sinks;
 import reactor.core.scheduler.Schedulers;
 
 import java.math.BigDecimal;
@@ -36,8 +36,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Hands queued jobs to polling miners.
@@ -51,9 +49,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * job's), which uses one of that offer's jobs in the same transaction, or else at the miner's
  * registration price (docs/marketplace.md).
  *
- * <p>A poll that finds nothing waits without a thread: it registers a waiter, and every
- * {@link JobArrivals} signal (a job queued on any node) wakes all waiters to try again, until the
- * poll's time is up.
+ * <p>A poll that finds nothing waits without a thread: it registers a waiter, and a {@link JobArrivals}
+ * signal (a job queued on any node) wakes the oldest one, which passes the wake on as {@link PollWaiters}
+ * says, until the poll's time is up.
  */
 @Component
 class JobDispatcher {
@@ -67,7 +65,7 @@ class JobDispatcher {
     private final QueryGateway queryGateway;
     private final TransactionTemplate transactions;
     private final Clock clock;
-    private final Set<Sinks.Empty<Void>> waiters = ConcurrentHashMap.newKeySet();
+    private final PollWaiters waiters;
 
     JobDispatcher(DispatchRepository repository, MarketRepository market, CommandGateway commandGateway,
                   QueryGateway queryGateway, TransactionTemplate transactions, JobArrivals arrivals, Clock clock,
@@ -78,23 +76,24 @@ class JobDispatcher {
         this.queryGateway = queryGateway;
         this.transactions = transactions;
         this.clock = clock;
-        arrivals.onArrival(this::wakeAll);
-        meters.gaugeCollectionSize("coordinator.polls.waiting", List.of(), waiters);
+        this.waiters = new PollWaiters(this::minersWithReservedJobs);
+        arrivals.onArrival(waiters::jobsArrived);
+        meters.gauge("coordinator.polls.waiting", List.of(), waiters, PollWaiters::size);
     }
 
     /** Answers a job for the miner, waiting up to {@code maxWait} for one; empty when none came. */
     Mono<Assignment> poll(RequestContext context, MinerProfile miner, List<String> types,
                           Duration lease, Duration maxWait) {
         Instant giveUpAt = clock.instant().plus(maxWait);
-        return attempt(context, miner, types, lease, giveUpAt);
+        return attempt(context, miner, types, lease, giveUpAt, null);
     }
 
+    /** @param wokenBy the wake that started this claim, or {@code null} for a poll's first claim */
     private Mono<Assignment> attempt(RequestContext context, MinerProfile miner, List<String> types,
-                                     Duration lease, Instant giveUpAt) {
+                                     Duration lease, Instant giveUpAt, PollWaiters.Chain wokenBy) {
         // registered before the claim, so a job queued while the claim runs still wakes this poll
-        Sinks.Empty<Void> waiter = Sinks.empty();
-        waiters.add(waiter);
-        return Mono.fromCallable(() -> claim(context, miner, types, lease))
+        PollWaiters.Waiter waiter = waiters.register(miner.minerId());
+        return Mono.fromCallable(() -> claimAndPassOn(context, miner, types, lease, waiter, wokenBy))
                 .subscribeOn(Schedulers.boundedElastic())
                 .flatMap(found -> {
                     if (found.isPresent()) {
@@ -104,32 +103,61 @@ class JobDispatcher {
                     if (left.isNegative() || left.isZero()) {
                         return Mono.empty();
                     }
-                    return waiter.asMono()
-                            .timeout(left, Mono.error(new PollTimedOut()))
-                            .doFinally(signal -> waiters.remove(waiter))
-                            .then(Mono.defer(() -> attempt(context, miner, types, lease, giveUpAt)))
-                            .onErrorResume(PollTimedOut.class, timedOut -> Mono.empty());
+                    // a wake that comes as the time runs out is still acted on: one more claim passes it on
+                    return waiter.woken()
+                            .timeout(left, Mono.empty())
+                            .then(Mono.fromSupplier(() -> waiters.withdraw(waiter)))
+                            .flatMap(Mono::justOrEmpty)
+                            .flatMap(chain -> attempt(context, miner, types, lease, giveUpAt, chain));
                 })
-                .doFinally(signal -> waiters.remove(waiter));
+                .doFinally(signal -> waiters.withdraw(waiter).ifPresent(this::passOnLater));
     }
 
-    /** Wakes every waiting poll once; each registers anew if its next claim finds nothing. */
-    private void wakeAll() {
-        for (Sinks.Empty<Void> waiter : waiters) {
-            waiters.remove(waiter);
-            waiter.tryEmitEmpty();
+    /** Blocking. Claims a job and passes on the wakes this claim answered, as {@link PollWaiters} says. */
+    private Optional<Assignment> claimAndPassOn(RequestContext context, MinerProfile miner, List<String> types,
+                                                Duration lease, PollWaiters.Waiter waiter,
+                                                PollWaiters.Chain wokenBy) {
+        Optional<Assignment> found;
+        try {
+            found = claim(context, miner, types, lease, waiter);
+        } catch (RuntimeException e) {
+            if (wokenBy != null) {
+                waiters.passOn(wokenBy);
+            }
+            throw e;
+        }
+        if (found.isPresent()) {
+            waiters.claimed(waiter, wokenBy);
+        } else if (wokenBy != null) {
+            waiters.foundNothing(waiter, wokenBy);
+        }
+        return found;
+    }
+
+    /** A wake held by a poll that ended without acting on it (time up, gone, failed) goes to another. */
+    private void passOnLater(PollWaiters.Chain chain) {
+        Schedulers.boundedElastic().schedule(() -> waiters.passOn(chain));
+    }
+
+    /** Asked after a fruitless claim; a failure costs reserved jobs a wait for the next arrival, not the poll. */
+    private List<String> minersWithReservedJobs() {
+        try {
+            return repository.minersWithReservedClaimableJobs();
+        } catch (DataAccessException e) {
+            logger.warn("Could not read the miners with reserved jobs: [{}]", e.getMessage());
+            return List.of();
         }
     }
 
     /** Blocking. Claims one job in a transaction of its own, retrying when another claim won a race. */
     private Optional<Assignment> claim(RequestContext context, MinerProfile miner, List<String> types,
-                                       Duration lease) {
+                                       Duration lease, PollWaiters.Waiter waiter) {
         context.toMdc();
         try {
             for (int tryNumber = 1; tryNumber <= MAX_CLAIM_TRIES; tryNumber++) {
                 try {
                     Optional<String> claimed = transactions.execute(status -> claimInTransaction(context, miner,
-                            types, lease));
+                            types, lease, waiter));
                     if (claimed == null || claimed.isEmpty()) {
                         return Optional.empty();
                     }
@@ -155,9 +183,10 @@ class JobDispatcher {
     }
 
     private Optional<String> claimInTransaction(RequestContext context, MinerProfile miner, List<String> types,
-                                                Duration lease) {
+                                                Duration lease, PollWaiters.Waiter waiter) {
         Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
         List<OfferTerms> offers = market.offersOnSale(miner.minerId(), now);
+        waiter.describe(Fingerprint.of(miner, types, offers));
         Optional<ClaimableJob> candidate = repository.lockNextClaimable(miner, types, offers);
         if (candidate.isEmpty()) {
             return Optional.empty();
@@ -196,12 +225,5 @@ class JobDispatcher {
             }
         }
         return false;
-    }
-
-    /** Ends a wait whose time is up; never leaves this class. */
-    private static final class PollTimedOut extends RuntimeException {
-        PollTimedOut() {
-            super(null, null, false, false);
-        }
     }
 }
