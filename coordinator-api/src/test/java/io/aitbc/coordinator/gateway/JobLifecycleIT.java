@@ -4,26 +4,47 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.aitbc.coordinator.testsupport.CoordinatorTestClient;
 import io.aitbc.coordinator.testsupport.CoordinatorTestClient.Key;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.ActiveProfiles;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @ActiveProfiles("test")
 class JobLifecycleIT {
 
+    /** A woken poll answers within a claim and an HTTP round trip; a missed wake-up at the end of its wait. */
+    private static final long PROMPT_MILLIS = 10_000;
+    private static final int LONG_WAIT_SECONDS = 30;
+
     @LocalServerPort
     int port;
+
+    @Autowired
+    MeterRegistry meters;
+
+    /** Long polls block their thread; the common pool may have a single one. */
+    final ExecutorService callers = Executors.newCachedThreadPool();
 
     CoordinatorTestClient api;
     Key client;
@@ -37,6 +58,11 @@ class JobLifecycleIT {
         miner = api.createKey("miner");
         region = "test-" + UUID.randomUUID();
         api.registerMiner(miner, "0.000002", region);
+    }
+
+    @AfterEach
+    void stopCallers() {
+        callers.shutdownNow();
     }
 
     /** An ai-inference job that only this test's miners can take. */
@@ -159,6 +185,83 @@ class JobLifecycleIT {
         // a count, as before, renews every running job
         assertThat(api.json(api.post(miner, "/v1/miners/heartbeat", Map.of("inflight", 2)), 200)
                 .get("leases_renewed").asInt()).isEqualTo(2);
+    }
+
+    @Test
+    void aJobOnlyTheYoungerOfTwoWaitingMinersCanTakeReachesItAtOnce() throws Exception {
+        // given: a miner with too little memory for the job waits first, then one with enough
+        Key small = api.createKey("miner");
+        api.json(api.post(small, "/v1/miners/register", Map.of("capabilities", Map.of(
+                "gpus", List.of(Map.of("name", "RTX 4090", "memory_mb", 24576)), "job_types", List.of("ai-inference")),
+                "region", region)), 200);
+        Key large = api.createKey("miner");
+        api.registerMiner(large, "0.000002", region);
+        CompletableFuture<JsonNode> smallPoll = pollOnceWaiting(small);
+        CompletableFuture<JsonNode> largePoll = pollOnceWaiting(large);
+
+        // when
+        String jobId = api.submitJob(client, Map.of("type", "ai-inference",
+                "requirements", Map.of("region", region, "min_vram_gb", 40)));
+        long submitted = System.nanoTime();
+        JsonNode assignment = largePoll.get(LONG_WAIT_SECONDS + 10, TimeUnit.SECONDS);
+        long answeredAfterMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - submitted);
+
+        // then
+        assertThat(assignment).isNotNull();
+        assertThat(assignment.get("job_id").asText()).isEqualTo(jobId);
+        assertThat(answeredAfterMillis).as("answered at once, not at the end of its wait").isLessThan(PROMPT_MILLIS);
+        String smallJob = api.submitJob(client, job(Map.of()));
+        assertThat(smallPoll.get(LONG_WAIT_SECONDS + 10, TimeUnit.SECONDS).get("job_id").asText()).isEqualTo(smallJob);
+    }
+
+    @Test
+    void jobsSubmittedTogetherReachEveryWaitingMinerPromptly() throws Exception {
+        // given: identical miners, all waiting
+        int count = 4;
+        Key busyClient = api.createKey(Map.of("role", "client", "plan", "enterprise"));
+        List<CompletableFuture<JsonNode>> polls = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            Key waiting = api.createKey("miner");
+            api.registerMiner(waiting, "0.000002", region);
+            polls.add(pollOnceWaiting(waiting));
+        }
+
+        // when: submitted together, so their signals may fold into one
+        List<CompletableFuture<String>> submissions = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            Map<String, Object> body = job(Map.of("payload", Map.of("n", i)));
+            submissions.add(CompletableFuture.supplyAsync(() -> api.submitJob(busyClient, body), callers));
+        }
+        Set<String> submitted = new HashSet<>();
+        for (CompletableFuture<String> submission : submissions) {
+            submitted.add(submission.get(LONG_WAIT_SECONDS, TimeUnit.SECONDS));
+        }
+        long allSubmitted = System.nanoTime();
+        Set<String> handedOut = new HashSet<>();
+        for (CompletableFuture<JsonNode> poll : polls) {
+            JsonNode assignment = poll.get(LONG_WAIT_SECONDS + 10, TimeUnit.SECONDS);
+            assertThat(assignment).as("every waiting miner gets a job").isNotNull();
+            handedOut.add(assignment.get("job_id").asText());
+        }
+        long answeredAfterMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - allSubmitted);
+
+        // then
+        assertThat(handedOut).isEqualTo(submitted);
+        assertThat(answeredAfterMillis).as("all answered at once, not at the end of their waits")
+                .isLessThan(PROMPT_MILLIS);
+    }
+
+    /** Starts a long poll and returns once it waits, so polls started one after another wait in that order. */
+    private CompletableFuture<JsonNode> pollOnceWaiting(Key polling) {
+        double waitingBefore = waitingPolls();
+        CompletableFuture<JsonNode> poll = CompletableFuture.supplyAsync(() -> api.poll(polling, LONG_WAIT_SECONDS),
+                callers);
+        await().atMost(Duration.ofSeconds(20)).until(() -> waitingPolls() > waitingBefore);
+        return poll;
+    }
+
+    private double waitingPolls() {
+        return meters.get("coordinator.polls.waiting").gauge().value();
     }
 
     private static void sleep(Duration duration) {
