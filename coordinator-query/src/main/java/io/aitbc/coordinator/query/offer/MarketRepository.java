@@ -48,6 +48,20 @@ public class MarketRepository {
                         JsonText.read(row.value5(), JobRequirements.class)));
     }
 
+    /** Those of {@code minerIds} with an offer on sale now. */
+    public List<String> minersWithOffersOnSale(Collection<String> minerIds, Instant now) {
+        if (minerIds.isEmpty()) {
+            return List.of();
+        }
+        return dsl.selectDistinct(OFFER_VIEW.MINER_ID)
+                .from(OFFER_VIEW)
+                .where(OFFER_VIEW.MINER_ID.in(minerIds))
+                .and(OFFER_VIEW.STATUS.eq(OfferStatus.ACTIVE.wireName()))
+                .and(OFFER_VIEW.EXPIRES_AT.gt(utc(now)))
+                .and(OFFER_VIEW.JOBS_LEFT.gt(0))
+                .fetch(OFFER_VIEW.MINER_ID);
+    }
+
     /**
      * Locks a job's queue row until the end of the transaction, so a reservation and a miner's claim
      * of the same job take turns instead of deadlocking; false when the job is not in the queue.
