@@ -34,8 +34,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Hands queued jobs to polling miners.
@@ -76,7 +79,7 @@ class JobDispatcher {
         this.queryGateway = queryGateway;
         this.transactions = transactions;
         this.clock = clock;
-        this.waiters = new PollWaiters(this::minersWithReservedJobs);
+        this.waiters = new PollWaiters(this::minersThatMustLook);
         arrivals.onArrival(waiters::jobsArrived);
         meters.gauge("coordinator.polls.waiting", List.of(), waiters, PollWaiters::size);
     }
@@ -139,12 +142,14 @@ class JobDispatcher {
         Schedulers.boundedElastic().schedule(() -> waiters.passOn(chain));
     }
 
-    /** Asked after a fruitless claim; a failure costs reserved jobs a wait for the next arrival, not the poll. */
-    private List<String> minersWithReservedJobs() {
+    /** See {@link PollWaiters.MustLook}; a failure costs those miners a wait for the next arrival, not the poll. */
+    private Collection<String> minersThatMustLook(Set<String> waitingWithoutOffers) {
         try {
-            return repository.minersWithReservedClaimableJobs();
+            Set<String> miners = new HashSet<>(repository.minersWithReservedClaimableJobs());
+            miners.addAll(market.minersWithOffersOnSale(waitingWithoutOffers, clock.instant()));
+            return miners;
         } catch (DataAccessException e) {
-            logger.warn("Could not read the miners with reserved jobs: [{}]", e.getMessage());
+            logger.warn("Could not read which miners must look for a job: [{}]", e.getMessage());
             return List.of();
         }
     }

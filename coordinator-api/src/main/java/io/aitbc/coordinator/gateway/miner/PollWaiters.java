@@ -10,7 +10,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
-import java.util.function.Supplier;
 
 /**
  * The polls waiting for a job, oldest first, and how news of a job travels among them.
@@ -22,8 +21,11 @@ import java.util.function.Supplier;
  * costs at most one fruitless claim per distinct fingerprint, where waking every waiter cost one per
  * waiter.
  *
- * <p>A job reserved for a miner goes to that miner only, whatever its fingerprint, so a fruitless claim
- * also wakes a waiter of each miner with a reserved job claimable that has not looked in this chain.
+ * <p>Some miners must look whatever their fingerprints say, so a fruitless claim also wakes a waiter of
+ * each of them that has not yet looked in this chain: a miner with a reserved job claimable, which only
+ * it may take, and a miner whose fingerprint showed no offers but that has one on sale now. A fingerprint
+ * is read at the claim before the wait; without offers it equals that of any alike miner, which may just
+ * have found nothing, while the arrival signal of the new offer was meant for this one.
  *
  * <p>A waiter is woken at most once; whoever holds a wake (a woken poll, or one woken while its claim
  * ran or its time ran out) passes it on unless it goes to claim again, so no wake is swallowed.
@@ -34,11 +36,21 @@ final class PollWaiters {
     private static final Chain GONE = new Chain(Set.of(), Set.of());
 
     private final ConcurrentLinkedDeque<Waiter> waiting = new ConcurrentLinkedDeque<>();
-    private final Supplier<Collection<String>> minersWithReservedJobs;
+    private final MustLook mustLook;
 
-    /** @param minersWithReservedJobs the miners that claimable jobs are reserved for, asked after a miss */
-    PollWaiters(Supplier<Collection<String>> minersWithReservedJobs) {
-        this.minersWithReservedJobs = minersWithReservedJobs;
+    PollWaiters(MustLook mustLook) {
+        this.mustLook = mustLook;
+    }
+
+    /** Asked after a fruitless claim for the miners whose polls must look whatever their fingerprints. */
+    @FunctionalInterface
+    interface MustLook {
+
+        /**
+         * The miners a claimable job is reserved for, and those of {@code waitingWithoutOffers} (miners
+         * whose waiting polls saw no offers of theirs) that have an offer on sale now. Blocking.
+         */
+        Collection<String> miners(Set<String> waitingWithoutOffers);
     }
 
     /** Queues a poll's waiter behind every other. */
@@ -76,11 +88,11 @@ final class PollWaiters {
 
     /**
      * Passes a wake on to the oldest waiter the chain does not rule out, and to a waiter of each miner
-     * with a reserved job claimable that has not looked in this chain. Blocking: asks the database.
+     * that must look and has not looked in this chain. Blocking: asks the database.
      */
     void passOn(Chain chain) {
         Waiter next = wakeOldest(waiter -> !chain.rulesOut(waiter), chain);
-        for (String minerId : minersWithReservedJobs.get()) {
+        for (String minerId : mustLook.miners(waitingWithoutOffers())) {
             boolean alreadyWoken = next != null && next.minerId.equals(minerId);
             if (!alreadyWoken && !chain.minersFoundNothing().contains(minerId)) {
                 wakeOldest(waiter -> waiter.minerId.equals(minerId), chain);
@@ -92,6 +104,17 @@ final class PollWaiters {
     Optional<Chain> withdraw(Waiter waiter) {
         waiting.remove(waiter);
         return waiter.take();
+    }
+
+    private Set<String> waitingWithoutOffers() {
+        Set<String> miners = new HashSet<>();
+        for (Waiter waiter : waiting) {
+            Fingerprint fingerprint = waiter.fingerprint;
+            if (fingerprint != null && fingerprint.offers().isEmpty()) {
+                miners.add(waiter.minerId);
+            }
+        }
+        return miners;
     }
 
     private Waiter wakeOldest(Predicate<Waiter> eligible, Chain chain) {

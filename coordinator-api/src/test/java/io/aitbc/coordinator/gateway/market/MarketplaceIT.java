@@ -8,7 +8,9 @@ import io.aitbc.coordinator.testsupport.CoordinatorTestClient.Key;
 import io.aitbc.coordinator.audit.StoredEvent;
 import io.aitbc.coordinator.auditverify.MarketRecomputation;
 import io.aitbc.coordinator.query.infra.EventStoreConfiguration;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.jooq.DSLContext;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -38,6 +40,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -47,6 +50,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The marketplace over HTTP: offers, acceptances, matching by offer price, reservations and their
@@ -67,6 +71,12 @@ class MarketplaceIT {
     @Autowired
     PlatformTransactionManager transactionManager;
 
+    @Autowired
+    MeterRegistry meters;
+
+    /** Long polls block their thread; the common pool may have a single one. */
+    final ExecutorService callers = Executors.newCachedThreadPool();
+
     CoordinatorTestClient api;
     Key client;
     Key seller;
@@ -79,6 +89,11 @@ class MarketplaceIT {
         seller = api.createKey("miner");
         region = "market-" + UUID.randomUUID();
         registerMiner(seller, "0.1", "job", 16);
+    }
+
+    @AfterEach
+    void stopCallers() {
+        callers.shutdownNow();
     }
 
     @Test
@@ -294,6 +309,31 @@ class MarketplaceIT {
         assertThat(offer(offerId).get("jobs_left").asInt()).isEqualTo(1);
         assertThat(api.json(api.get(client, "/v1/jobs/" + tooCheap), 200).get("status").asText())
                 .isEqualTo("queued");
+    }
+
+    @Test
+    void offerPutOnSaleWhileItsMinerWaitsWinsItAWaitingJobAtOnce() throws Exception {
+        // given: two alike miners wait, too dear for the queued job
+        Key older = api.createKey("miner");
+        registerMiner(older, "0.9", "job", 1);
+        Key younger = api.createKey("miner");
+        registerMiner(younger, "0.9", "job", 1);
+        String jobId = submit("0.3");
+        CompletableFuture<JsonNode> olderPoll = pollOnceWaiting(older);
+        CompletableFuture<JsonNode> youngerPoll = pollOnceWaiting(younger);
+
+        // when: the younger one puts a cheaper offer on sale
+        publish(younger, "ai-inference", "0.25", 2, 3600);
+        long published = System.nanoTime();
+        JsonNode assignment = youngerPoll.get(40, TimeUnit.SECONDS);
+        long answeredAfterMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - published);
+
+        // then: the older one found nothing, and its fingerprint did not hide the younger's new offer
+        assertThat(assignment).isNotNull();
+        assertThat(assignment.get("job_id").asText()).isEqualTo(jobId);
+        assertThat(answeredAfterMillis).as("answered at once, not at the end of its wait").isLessThan(10_000);
+        String olderJob = submit("1");
+        assertThat(olderPoll.get(40, TimeUnit.SECONDS).get("job_id").asText()).isEqualTo(olderJob);
     }
 
     @Test
@@ -658,6 +698,18 @@ class MarketplaceIT {
         } else {
             assertThat(answered.decimalValue()).as(what).isEqualByComparingTo(expected);
         }
+    }
+
+    /** Starts a 30 s poll and returns once it waits, so polls started one after another wait in that order. */
+    private CompletableFuture<JsonNode> pollOnceWaiting(Key polling) {
+        double waitingBefore = waitingPolls();
+        CompletableFuture<JsonNode> poll = CompletableFuture.supplyAsync(() -> api.poll(polling, 30), callers);
+        await().atMost(Duration.ofSeconds(20)).until(() -> waitingPolls() > waitingBefore);
+        return poll;
+    }
+
+    private double waitingPolls() {
+        return meters.get("coordinator.polls.waiting").gauge().value();
     }
 
     private void registerMiner(Key miner, String price, String unitType, int concurrency) {

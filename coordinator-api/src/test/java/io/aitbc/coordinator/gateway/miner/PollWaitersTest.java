@@ -7,6 +7,8 @@ import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -19,7 +21,8 @@ class PollWaitersTest {
     private static final Fingerprint LARGE = fingerprint("a100", 81_920);
 
     private final List<String> minersWithReservedJobs = new ArrayList<>();
-    private final PollWaiters waiters = new PollWaiters(() -> minersWithReservedJobs);
+    private final Set<String> minersWithOffers = new HashSet<>();
+    private final PollWaiters waiters = new PollWaiters(this::mustLook);
 
     @Test
     void oneArrivalWakesOnlyTheOldestWaiter() {
@@ -173,6 +176,26 @@ class PollWaitersTest {
 
         // then
         assertThat(isWoken(sameMiner)).isFalse();
+    }
+
+    @Test
+    void aMissWakesAWaiterWhoseMinerPutAnOfferOnSaleSinceItsClaim() {
+        // given: alike miners without offers when they looked; the second has an offer on sale since
+        Waiter missing = waiting("m1", SMALL);
+        Waiter offering = waiting("m2", SMALL);
+        minersWithOffers.add("m2");
+
+        // when
+        waiters.foundNothing(missing, Chain.FRESH);
+
+        // then
+        assertThat(isWoken(offering)).isTrue();
+    }
+
+    private Collection<String> mustLook(Set<String> waitingWithoutOffers) {
+        List<String> miners = new ArrayList<>(minersWithReservedJobs);
+        waitingWithoutOffers.stream().filter(minersWithOffers::contains).forEach(miners::add);
+        return miners;
     }
 
     private Waiter waiting(String minerId, Fingerprint fingerprint) {
