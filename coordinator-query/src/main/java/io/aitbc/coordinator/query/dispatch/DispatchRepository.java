@@ -8,6 +8,8 @@ import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.Record;
+import org.jooq.Record6;
+import org.jooq.ResultQuery;
 import org.jooq.impl.DSL;
 import org.jooq.impl.SQLDataType;
 import org.springframework.stereotype.Repository;
@@ -35,6 +37,12 @@ import static io.aitbc.coordinator.query.jooq.Tables.MINER_VIEW;
  */
 @Repository
 public class DispatchRepository {
+
+    /**
+     * {@code claimable} as it stands in the partial indexes' {@code WHERE}. Bound as a parameter
+     * ({@code claimable = ?}) it stops matching them once PostgreSQL plans the statement generically.
+     */
+    private static final Condition CLAIMABLE = DSL.condition(JOB_QUEUE.CLAIMABLE);
 
     private final DSLContext dsl;
 
@@ -69,10 +77,20 @@ public class DispatchRepository {
      */
     public Optional<ClaimableJob> lockNextClaimable(MinerProfile miner, List<String> acceptedTypes,
                                                     List<OfferTerms> offers) {
+        return claimQuery(miner, acceptedTypes, offers)
+                .fetchOptional()
+                .map(row -> new ClaimableJob(row.value1(), row.value2(), row.value3(), row.value4(), row.value5(),
+                        row.value3() == null ? row.value6() : null));
+    }
+
+    /** The locking read of {@link #lockNextClaimable}; apart for tests of its plan. */
+    ResultQuery<Record6<String, String, String, BigDecimal, String, String>> claimQuery(
+            MinerProfile miner, List<String> acceptedTypes, List<OfferTerms> offers) {
         Capacity registered = Capacity.of(miner);
-        Condition matches = JOB_QUEUE.CLAIMABLE.isTrue()
+        Condition matches = CLAIMABLE
                 .and(JOB_QUEUE.RESERVED_MINER_ID.isNull().or(JOB_QUEUE.RESERVED_MINER_ID.eq(miner.minerId())))
-                .and(RequirementsRule.meets(registered, Required.QUEUED_JOB));
+                .and(RequirementsRule.meets(registered, Required.QUEUED_JOB))
+                .and(inRegionIndex(registered.region()));
         if (!acceptedTypes.isEmpty()) {
             matches = matches.and(JOB_QUEUE.TYPE.in(acceptedTypes));
         }
@@ -88,10 +106,7 @@ public class DispatchRepository {
                 .orderBy(JOB_QUEUE.RESERVED_MINER_ID.isNull().asc(), JOB_QUEUE.SUBMITTED_AT, JOB_QUEUE.JOB_ID)
                 .limit(1)
                 .forUpdate()
-                .skipLocked()
-                .fetchOptional()
-                .map(row -> new ClaimableJob(row.value1(), row.value2(), row.value3(), row.value4(), row.value5(),
-                        row.value3() == null ? row.value6() : null));
+                .skipLocked();
     }
 
     /**
@@ -101,9 +116,20 @@ public class DispatchRepository {
     public List<String> minersWithReservedClaimableJobs() {
         return dsl.selectDistinct(JOB_QUEUE.RESERVED_MINER_ID)
                 .from(JOB_QUEUE)
-                .where(JOB_QUEUE.CLAIMABLE.isTrue())
+                .where(CLAIMABLE)
                 .and(JOB_QUEUE.RESERVED_MINER_ID.isNotNull())
                 .fetch(JOB_QUEUE.RESERVED_MINER_ID);
+    }
+
+    /**
+     * Implied by the requirements rule, and stated again in the form of {@code job_queue_region_idx}: a
+     * claim then reads only the queued jobs of the miner's region and of none, not every queued job. A
+     * backlog of jobs for a region no waiting miner serves made every claim read all of it (7 ms against
+     * 0.2 ms with 27,000 such jobs queued).
+     */
+    private static Condition inRegionIndex(String minerRegion) {
+        // the '' inline: the index is on coalesce(req_region, ''), and a bound '' does not match it
+        return DSL.coalesce(JOB_QUEUE.REQ_REGION, DSL.inline("")).in("", minerRegion == null ? "" : minerRegion);
     }
 
     /**
