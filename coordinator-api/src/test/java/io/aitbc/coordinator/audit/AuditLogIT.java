@@ -14,8 +14,9 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.MediaType;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.ActiveProfiles;
+import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
-import reactor.test.StepVerifier;
+import reactor.core.publisher.Sinks;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -24,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -153,15 +153,23 @@ class AuditLogIT {
                 .returnResult(JsonNode.class)
                 .getResponseBody();
 
-        // other tests' time limits may append events meanwhile: the stream is every job's
-        AtomicReference<String> submitted = new AtomicReference<>();
-        StepVerifier.create(stream)
-                .assertNext(event -> assertThat(event.get("position").asLong()).isEqualTo(after))
-                .then(() -> submitted.set(api.submitJob(client, unmatched())))
-                .thenConsumeWhile(event -> !event.get("aggregate_id").asText().equals(submitted.get()))
-                .assertNext(event -> assertThat(event.get("type").asText()).isEqualTo("JobSubmitted"))
-                .thenCancel()
-                .verify(Duration.ofSeconds(20));
+        // other tests' time limits may append events meanwhile: the stream is every job's. The job's event
+        // may arrive before its submission answers, so everything streamed is kept and searched afterwards
+        Sinks.Many<JsonNode> streamed = Sinks.many().replay().all();
+        Disposable following = stream.subscribe(streamed::tryEmitNext);
+        try {
+            JsonNode first = streamed.asFlux().blockFirst(Duration.ofSeconds(20));
+            assertThat(first.get("position").asLong()).isEqualTo(after);
+
+            String submitted = api.submitJob(client, unmatched());
+
+            JsonNode live = streamed.asFlux()
+                    .filter(event -> event.get("aggregate_id").asText().equals(submitted))
+                    .blockFirst(Duration.ofSeconds(20));
+            assertThat(live.get("type").asText()).isEqualTo("JobSubmitted");
+        } finally {
+            following.dispose();
+        }
     }
 
     @Test
