@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.aitbc.coordinator.testsupport.CoordinatorTestClient;
 import io.aitbc.coordinator.testsupport.CoordinatorTestClient.Key;
+import io.aitbc.coordinator.testsupport.WebSocketTestClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
@@ -12,14 +13,9 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.ActiveProfiles;
-import org.springframework.web.reactive.socket.WebSocketMessage;
-import org.springframework.web.reactive.socket.client.ReactorNettyWebSocketClient;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
-import reactor.netty.http.client.HttpClient;
-import reactor.netty.resources.LoopResources;
 import reactor.test.StepVerifier;
 
 import javax.sql.DataSource;
@@ -52,10 +48,7 @@ class LiveUpdatesIT {
 
     private static final int UPDATES = 100_000;
     private static final ObjectMapper JSON = new ObjectMapper();
-    // event loops of its own: a test context closing elsewhere in this JVM disposes Reactor Netty's
-    // global ones, and a client started on them right then never connects
-    private static final HttpClient WEB_SOCKET_CLIENT =
-            HttpClient.create().runOn(LoopResources.create("live-it-ws", 1, true));
+    private static final WebSocketTestClient WEB_SOCKETS = new WebSocketTestClient("live-it-ws");
 
     @LocalServerPort
     int port;
@@ -158,24 +151,11 @@ class LiveUpdatesIT {
     private Disposable connect(Key key, Long after, String subscription, Sinks.Many<JsonNode> into) {
         URI uri = URI.create("ws://127.0.0.1:" + port + "/ws?api_key=" + key.secret()
                 + (after == null ? "" : "&after=" + after));
-        return new ReactorNettyWebSocketClient(WEB_SOCKET_CLIENT)
-                .execute(uri, session -> session.send(Mono.just(session.textMessage(subscription)))
-                        .thenMany(session.receive().map(WebSocketMessage::getPayloadAsText))
-                        .doOnNext(text -> into.tryEmitNext(read(text)))
-                        .then())
-                .subscribe();
+        return WEB_SOCKETS.connect(uri, subscription, into::tryEmitNext);
     }
 
     private static void awaitSubscribed(Sinks.Many<JsonNode> messages) {
         messages.asFlux().filter(m -> m.path("type").asText().equals("subscribed")).blockFirst(Duration.ofSeconds(10));
-    }
-
-    private static JsonNode read(String text) {
-        try {
-            return JSON.readTree(text);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /** A reader that counts the job's updates and checks their positions only grow. */
@@ -190,13 +170,8 @@ class LiveUpdatesIT {
 
         FastReader(String jobId, Key key) {
             URI uri = URI.create("ws://127.0.0.1:" + port + "/ws?api_key=" + key.secret());
-            connection = new ReactorNettyWebSocketClient(WEB_SOCKET_CLIENT)
-                    .execute(uri, session -> session.send(Mono.just(session.textMessage(
-                                    "{\"action\":\"subscribe\",\"job_id\":\"" + jobId + "\"}")))
-                            .thenMany(session.receive().map(WebSocketMessage::getPayloadAsText))
-                            .doOnNext(text -> onMessage(read(text)))
-                            .then())
-                    .subscribe();
+            connection = WEB_SOCKETS.connect(uri, "{\"action\":\"subscribe\",\"job_id\":\"" + jobId + "\"}",
+                    this::onMessage);
         }
 
         void await() {

@@ -4,17 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.aitbc.coordinator.testsupport.CoordinatorTestClient;
 import io.aitbc.coordinator.testsupport.CoordinatorTestClient.Key;
+import io.aitbc.coordinator.testsupport.WebSocketTestClient;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.ActiveProfiles;
-import org.springframework.web.reactive.socket.WebSocketMessage;
-import org.springframework.web.reactive.socket.client.ReactorNettyWebSocketClient;
 import reactor.core.Disposable;
-import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
-import reactor.netty.http.client.HttpClient;
-import reactor.netty.resources.LoopResources;
 
 import java.net.URI;
 import java.time.Duration;
@@ -33,9 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class LocalCommitsIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    // event loops of its own, as in LiveUpdatesIT: another test context closing disposes the global ones
-    private static final HttpClient WEB_SOCKET_CLIENT =
-            HttpClient.create().runOn(LoopResources.create("local-commits-ws", 1, true));
+    private static final WebSocketTestClient WEB_SOCKETS = new WebSocketTestClient("local-commits-ws");
 
     @LocalServerPort
     int port;
@@ -66,19 +60,6 @@ class LocalCommitsIT {
     private Disposable connect(Key key, Sinks.Many<JsonNode> into) throws Exception {
         String subscription = JSON.writeValueAsString(Map.of("action", "subscribe", "channels", List.of("jobs")));
         URI uri = URI.create("ws://127.0.0.1:" + port + "/ws?api_key=" + key.secret());
-        return new ReactorNettyWebSocketClient(WEB_SOCKET_CLIENT)
-                .execute(uri, session -> session.send(Mono.just(session.textMessage(subscription)))
-                        .thenMany(session.receive().map(WebSocketMessage::getPayloadAsText))
-                        .doOnNext(text -> into.tryEmitNext(read(text)))
-                        .then())
-                .subscribe();
-    }
-
-    private static JsonNode read(String text) {
-        try {
-            return JSON.readTree(text);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return WEB_SOCKETS.connect(uri, subscription, into::tryEmitNext);
     }
 }

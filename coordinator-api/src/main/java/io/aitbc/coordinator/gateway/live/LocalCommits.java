@@ -1,11 +1,10 @@
 package io.aitbc.coordinator.gateway.live;
 
-import org.axonframework.eventsourcing.eventstore.EventStore;
+import io.aitbc.coordinator.query.infra.AfterCommit;
 import org.axonframework.common.Registration;
+import org.axonframework.eventsourcing.eventstore.EventStore;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.support.TransactionSynchronization;
-import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * Wakes this node's {@link EventTailer} when a transaction that appended events here has committed, so
@@ -27,20 +26,7 @@ class LocalCommits implements SmartLifecycle {
     @Override
     public void start() {
         // the event bus hands appended events to its subscribers inside the appending transaction
-        subscription = eventStore.subscribe(events -> afterCommit());
-    }
-
-    private void afterCommit() {
-        if (TransactionSynchronizationManager.isSynchronizationActive()) {
-            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-                @Override
-                public void afterCommit() {
-                    tailer.wake();
-                }
-            });
-        } else {
-            tailer.wake();
-        }
+        subscription = eventStore.subscribe(events -> AfterCommit.run(tailer::wake));
     }
 
     @Override

@@ -1,11 +1,10 @@
 package io.aitbc.coordinator.query.dispatch;
 
+import io.aitbc.coordinator.query.infra.AfterCommit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.support.TransactionSynchronization;
-import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 import javax.sql.DataSource;
 import java.sql.Connection;
@@ -47,16 +46,7 @@ public class QueueSignals implements SmartLifecycle {
 
     /** A job became claimable in the current transaction (or just now, outside any). */
     public void jobQueued() {
-        if (TransactionSynchronizationManager.isSynchronizationActive()) {
-            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-                @Override
-                public void afterCommit() {
-                    signal();
-                }
-            });
-        } else {
-            signal();
-        }
+        AfterCommit.run(this::signal);
     }
 
     private void signal() {
