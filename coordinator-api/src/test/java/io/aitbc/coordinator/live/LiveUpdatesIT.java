@@ -176,7 +176,7 @@ class LiveUpdatesIT {
 
         void await() {
             try {
-                assertThat(subscribed.await(10, TimeUnit.SECONDS)).isTrue();
+                assertThat(subscribed.await(30, TimeUnit.SECONDS)).as("subscribed within 30 s").isTrue();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -150,6 +150,9 @@ public class EventTailer implements SmartLifecycle {
     @Override
     public void start() {
         running = true;
+        // known before the node reports itself started: a reader connecting at once would otherwise wait for
+        // it on a network thread (the loop keeps trying if the database cannot answer yet)
+        readHead();
         thread = new Thread(this::loop, "event-tailer");
         thread.setDaemon(true);
         thread.start();
@@ -170,15 +173,8 @@ public class EventTailer implements SmartLifecycle {
     }
 
     private void loop() {
-        while (running && head < 0) {
-            try {
-                readUpTo = log.head();
-                head = readUpTo;
-                logger.info("Following the event store from position [{}]", head);
-            } catch (RuntimeException e) {
-                logger.warn("Cannot read the event store's head yet; retrying", e);
-                sleep(1000);
-            }
+        while (running && head < 0 && !readHead()) {
+            sleep(1000);
         }
         while (running) {
             try {
@@ -192,6 +188,19 @@ public class EventTailer implements SmartLifecycle {
                     sleep(1000);
                 }
             }
+        }
+    }
+
+    /** Answers whether the store's head could be read; this node follows the store from there. */
+    private boolean readHead() {
+        try {
+            readUpTo = log.head();
+            head = readUpTo;
+            logger.info("Following the event store from position [{}]", head);
+            return true;
+        } catch (RuntimeException e) {
+            logger.warn("Cannot read the event store's head yet; retrying", e);
+            return false;
         }
     }
 
