@@ -7,7 +7,6 @@ import org.axonframework.eventhandling.tokenstore.jdbc.TokenSchema;
 import org.axonframework.serialization.Serializer;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
-import org.springframework.http.client.ReactorResourceFactory;
 
 /**
  * What a coordinator needs to share one JVM with another one as a separate node; separate processes
@@ -26,13 +25,5 @@ class InProcessNode {
                 .contentType(byte[].class)
                 .nodeId(nodeId)
                 .build();
-    }
-
-    /** Netty resources of the node's own: stopping one node must not stop the other's event loops. */
-    @Bean
-    ReactorResourceFactory reactorResourceFactory() {
-        ReactorResourceFactory resources = new ReactorResourceFactory();
-        resources.setUseGlobalResources(false);
-        return resources;
     }
 }

@@ -15,11 +15,9 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.boot.web.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
 import org.springframework.http.MediaType;
-import org.springframework.http.client.ReactorResourceFactory;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.ActiveProfiles;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -71,8 +69,7 @@ class SharedRateLimitIT {
     void startSecondNode() {
         String databaseUrl = environment.getProperty("spring.datasource.url");
         // arguments, not default properties: application.yml would override those
-        secondNode = new SpringApplicationBuilder(CoordinatorApplication.class, ManualTime.Configuration.class,
-                SecondNode.class)
+        secondNode = new SpringApplicationBuilder(CoordinatorApplication.class, ManualTime.Configuration.class)
                 .profiles("test")
                 .run("--server.port=0",
                         "--coordinator.test.keep-database=true",
@@ -150,21 +147,6 @@ class SharedRateLimitIT {
         JsonNode retried = submit(apiOnSecond, client, idempotencyKey, job);
 
         assertThat(retried).isEqualTo(first);
-    }
-
-    /**
-     * Netty resources of the second node's own: closing it must not stop the event loops and
-     * connection pools that the tests' clients and later test applications of this JVM share.
-     * Not a {@code @Configuration}, so only this test adds it.
-     */
-    static class SecondNode {
-
-        @Bean
-        ReactorResourceFactory reactorResourceFactory() {
-            ReactorResourceFactory resources = new ReactorResourceFactory();
-            resources.setUseGlobalResources(false);
-            return resources;
-        }
     }
 
     private static JsonNode submit(CoordinatorTestClient node, Key client, String idempotencyKey, Object body) {
