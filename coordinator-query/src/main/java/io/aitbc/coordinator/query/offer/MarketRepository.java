@@ -3,6 +3,7 @@ package io.aitbc.coordinator.query.offer;
 import io.aitbc.coordinator.job.api.JobRequirements;
 import io.aitbc.coordinator.offer.api.OfferStatus;
 import io.aitbc.coordinator.query.infra.JsonText;
+import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
 import org.springframework.stereotype.Repository;
@@ -40,12 +41,17 @@ public class MarketRepository {
                         OFFER_VIEW.REQUIREMENTS)
                 .from(OFFER_VIEW)
                 .where(OFFER_VIEW.MINER_ID.eq(minerId))
-                .and(OFFER_VIEW.STATUS.eq(OfferStatus.ACTIVE.wireName()))
-                .and(OFFER_VIEW.EXPIRES_AT.gt(utc(now)))
-                .and(OFFER_VIEW.JOBS_LEFT.gt(0))
+                .and(onSale(now))
                 .orderBy(OFFER_VIEW.PRICE, OFFER_VIEW.CREATED_AT, OFFER_VIEW.OFFER_ID)
                 .fetch(row -> new OfferTerms(row.value1(), row.value2(), row.value3(), row.value4(),
                         JsonText.read(row.value5(), JobRequirements.class)));
+    }
+
+    /** An offer is on sale while it is active, unexpired and has jobs left. */
+    private static Condition onSale(Instant now) {
+        return OFFER_VIEW.STATUS.eq(OfferStatus.ACTIVE.wireName())
+                .and(OFFER_VIEW.EXPIRES_AT.gt(utc(now)))
+                .and(OFFER_VIEW.JOBS_LEFT.gt(0));
     }
 
     /** Those of {@code minerIds} with an offer on sale now. */
@@ -56,9 +62,7 @@ public class MarketRepository {
         return dsl.selectDistinct(OFFER_VIEW.MINER_ID)
                 .from(OFFER_VIEW)
                 .where(OFFER_VIEW.MINER_ID.in(minerIds))
-                .and(OFFER_VIEW.STATUS.eq(OfferStatus.ACTIVE.wireName()))
-                .and(OFFER_VIEW.EXPIRES_AT.gt(utc(now)))
-                .and(OFFER_VIEW.JOBS_LEFT.gt(0))
+                .and(onSale(now))
                 .fetch(OFFER_VIEW.MINER_ID);
     }
 
